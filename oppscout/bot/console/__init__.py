@@ -1,0 +1,1 @@
+"""The console chat: a REPL that behaves like a chat thread."""

@@ -1,0 +1,1 @@
+"""Rendering a platform-neutral summary as text, Block Kit or embeds."""

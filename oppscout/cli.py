@@ -1,0 +1,159 @@
+"""The ``oppscout`` command: the only place that wires concrete adapters together."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from rich.console import Console
+
+from oppscout.core.contract import utcnow
+from oppscout.core.settings import Settings, get_settings
+
+DEMO_SCRIPT = (
+    "what are people struggling with lately?",
+    "r/smallbusiness, r/freelance, r/SaaS, r/Entrepreneur, r/startups and r/Accounting, last 30 days, budget $2",
+    "yes",
+)
+
+
+def _logging(settings: Settings, *, quiet: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    # arq logs every job at INFO; in the chat it would interleave with the conversation.
+    logging.getLogger("arq").setLevel(logging.WARNING)
+
+
+async def _with_worker(settings: Settings, body: Callable[..., Awaitable[None]]) -> None:
+    """Open the runtime, run a worker in this process beside ``body``, then shut both down."""
+    from oppscout.jobs.worker import build_worker
+    from oppscout.runtime import Runtime, build_engine, build_source
+
+    runtime = await Runtime.open(settings)
+    worker = build_worker(
+        runtime, source=build_source(settings), engine=build_engine(settings), handle_signals=False
+    )
+    worker_task = asyncio.create_task(worker.async_run())
+    try:
+        await body(runtime)
+    finally:
+        worker_task.cancel()
+        await asyncio.gather(worker_task, return_exceptions=True)
+        await worker.close()
+        await runtime.close()
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Play one conversation end to end on the demo data set, without a keyboard."""
+    from oppscout.bot.console.chat import play
+
+    _logging(settings, quiet=True)
+    console = Console()
+
+    async def body(runtime: object) -> None:
+        await play(runtime, console, DEMO_SCRIPT)  # type: ignore[arg-type]
+
+    asyncio.run(_with_worker(settings, body))
+    return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    """A chat REPL in the terminal, with a worker in the same process."""
+    from oppscout.bot.console.chat import repl
+
+    _logging(settings, quiet=True)
+    console = Console()
+
+    async def body(runtime: object) -> None:
+        await repl(runtime, console)  # type: ignore[arg-type]
+
+    asyncio.run(_with_worker(settings, body))
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Run a worker until stopped (or until the queue is empty with --burst)."""
+    from oppscout.jobs.worker import build_worker
+    from oppscout.runtime import Runtime, build_engine, build_source
+
+    _logging(settings)
+
+    async def run() -> None:
+        runtime = await Runtime.open(settings)
+        worker = build_worker(
+            runtime, source=build_source(settings), engine=build_engine(settings), burst=args.burst
+        )
+        try:
+            await worker.async_run()
+        finally:
+            await worker.close()
+            await runtime.close()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    """Check every configured part; exit 1 when one is down."""
+    from oppscout.doctor import run_checks
+
+    _logging(settings, quiet=True)
+    results = asyncio.run(run_checks(settings))
+    console = Console()
+    marks = {"ok": "[green]✔ ok[/green]", "off": "[dim]– off[/dim]", "down": "[red]✖ down[/red]"}
+    for check in results:
+        console.print(f"{marks[check.state]}  {check.name:<12} {check.detail}")
+    return 1 if any(c.state == "down" for c in results) else 0
+
+
+def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
+    """Print what the parser makes of a message, as JSON."""
+    from oppscout.core.conversation.parser import parse
+
+    now = datetime.fromisoformat(args.now.replace("Z", "+00:00")) if args.now else utcnow()
+    parsed = parse(args.text, now)
+    request: dict[str, object] = {"subreddits": parsed.subreddits}
+    if parsed.keywords:
+        request["keywords"] = parsed.keywords
+    if parsed.window:
+        request["timeRange"] = {"start": parsed.window[0].isoformat(), "end": parsed.window[1].isoformat()}
+    if parsed.max_cost is not None:
+        request["maxCost"] = float(parsed.max_cost)
+    out = {"intent": parsed.intent.value, "request": request, "missing": parsed.missing, "threshold": parsed.threshold}
+    print(json.dumps(out, indent=None if args.json else 2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``oppscout`` command."""
+    parser = argparse.ArgumentParser(prog="oppscout", description="Find product opportunities in Reddit talk.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo", help="play a conversation end to end on the demo data").set_defaults(fn=cmd_demo)
+    sub.add_parser("chat", help="chat with the bot in this terminal").set_defaults(fn=cmd_chat)
+    worker = sub.add_parser("worker", help="run an analysis worker")
+    worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    worker.set_defaults(fn=cmd_worker)
+    sub.add_parser("doctor", help="check Redis, the database, the source, the LLM and the transcriber").set_defaults(
+        fn=cmd_doctor
+    )
+    parse_cmd = sub.add_parser("parse", help="show what the parser understands in a message")
+    parse_cmd.add_argument("text")
+    parse_cmd.add_argument("--now", help="reference time, ISO-8601")
+    parse_cmd.add_argument("--json", action="store_true", help="compact JSON on one line")
+    parse_cmd.set_defaults(fn=cmd_parse)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.fn(get_settings(), args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

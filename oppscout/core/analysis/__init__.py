@@ -1,0 +1,1 @@
+"""The analysis engine: signals → themes → scores → opportunities with verbatim evidence."""

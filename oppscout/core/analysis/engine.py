@@ -1,0 +1,112 @@
+"""The local engine: needs no API key, costs nothing, and explains every score."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from oppscout.core.analysis.scoring import components, score
+from oppscout.core.analysis.signals import WEIGHTS, SignalKind, detect, is_usable
+from oppscout.core.analysis.themes import Evidence, Theme, group
+from oppscout.core.contract import AnalysisRequest, Coverage, Opportunity, OpportunityResults, Quote
+from oppscout.core.corpus import ItemKind, RedditItem
+
+TOP_N = 10
+MAX_QUOTES = 5
+MAX_QUOTE_CHARS = 320
+# A signal that is only an advice request is not a product opportunity on its own.
+PRODUCT_SIGNALS = {k for k in SignalKind if k != SignalKind.ADVICE_REQUEST}
+
+
+def _quotes(theme: Theme) -> list[Quote]:
+    candidates = []
+    for m in theme.members:
+        for s in m.signals:
+            if s.kind in PRODUCT_SIGNALS and 25 <= len(s.sentence) <= MAX_QUOTE_CHARS:
+                candidates.append((WEIGHTS[s.kind] * (1 + max(0, m.item.score) ** 0.3), s.sentence, m.item))
+    candidates.sort(key=lambda c: (-c[0], c[2].reddit_id))
+    quotes: list[Quote] = []
+    seen_authors: set[str] = set()
+    for _, sentence, item in candidates:
+        if item.author.lower() in seen_authors:
+            continue
+        seen_authors.add(item.author.lower())
+        quotes.append(
+            Quote(text=sentence, permalink=item.permalink, author=item.author, subreddit=item.subreddit, score=item.score)
+        )
+        if len(quotes) == MAX_QUOTES:
+            break
+    return quotes
+
+
+def _title(theme: Theme) -> str:
+    return " / ".join(p.capitalize() if i == 0 else p for i, p in enumerate(theme.phrases[:2])) or "Untitled theme"
+
+
+def _problem(theme: Theme, quotes: list[Quote]) -> str:
+    subs = sorted({m.item.subreddit for m in theme.members}, key=str.lower)
+    where = ", ".join(f"r/{s}" for s in subs)
+    people = len(theme.authors)
+    lead = f"{people} {'person' if people == 1 else 'people'} in {where}"
+    phrases = ", ".join(f"“{p}”" for p in theme.phrases)
+    return f"{lead} raise this ({phrases})." if phrases else f"{lead} raise this."
+
+
+def analyze_items(items: Sequence[RedditItem], request: AnalysisRequest) -> OpportunityResults:
+    """Synchronous core of the engine (CPU-bound; callers run it off the event loop)."""
+    usable = [i for i in items if is_usable(i)]
+    posts = {i.reddit_id: i for i in items if i.kind == ItemKind.POST}
+    evidence = []
+    for item in usable:
+        signals = detect(item)
+        if any(s.kind in PRODUCT_SIGNALS for s in signals):
+            evidence.append(Evidence(item, signals))
+    themes = [t for t in group(evidence, posts) if len(t.authors) >= 2]
+    opportunities: list[Opportunity] = []
+    for theme in themes:
+        parts = components(theme, request.time_range.start, request.time_range.end)
+        total, points = score(parts)
+        quotes = _quotes(theme)
+        if not quotes:
+            continue
+        counts: dict[str, int] = {}
+        for m in theme.members:
+            for kind in {s.kind for s in m.signals}:
+                counts[kind.value] = counts.get(kind.value, 0) + 1
+        opportunities.append(
+            Opportunity(
+                title=_title(theme),
+                problem=_problem(theme, quotes),
+                score=total,
+                score_breakdown=points,
+                key_phrases=theme.phrases,
+                signal_counts=counts,
+                mentions=len(theme.members),
+                distinct_authors=len(theme.authors),
+                subreddits=sorted({m.item.subreddit for m in theme.members}, key=str.lower),
+                quotes=quotes,
+            )
+        )
+    opportunities.sort(key=lambda o: (-o.score, -o.distinct_authors, o.title))
+    n_posts = sum(1 for i in items if i.kind == ItemKind.POST)
+    return OpportunityResults(
+        opportunities=opportunities[:TOP_N],
+        coverage=Coverage(
+            posts=n_posts,
+            comments=len(items) - n_posts,
+            subreddits=request.subreddits,
+            window_start=request.time_range.start,
+            window_end=request.time_range.end,
+        ),
+        engine="local",
+    )
+
+
+class LocalEngine:
+    """The ``AnalysisEngine`` that runs on this machine at zero cost."""
+
+    name = "local"
+
+    async def analyze(self, items: Sequence[RedditItem], request: AnalysisRequest) -> OpportunityResults:
+        """Find, group, score and quote opportunities, off the event loop."""
+        return await asyncio.to_thread(analyze_items, list(items), request)

@@ -1,0 +1,85 @@
+"""The chat service: one call per incoming message, shared by every platform adapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from oppscout.core.contract import AnalysisResponse, AnalysisStatus
+from oppscout.core.conversation.dialog import Dialog, RunAnalysis, SimpleAction
+from oppscout.core.conversation.parser import Intent
+from oppscout.core.db.database import Database
+from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
+from oppscout.core.errors import AppError
+from oppscout.core.service import AnalysisService, Submission
+
+
+@dataclass
+class ChatOutcome:
+    """What to say in the thread, and the analysis started or reported on, if any."""
+
+    messages: list[str] = field(default_factory=list)
+    submission: Submission | None = None
+    status: AnalysisResponse | None = None
+
+
+def describe_status(response: AnalysisResponse) -> str:
+    """A one-line status of an analysis, for chat."""
+    subs = ", ".join(f"r/{s}" for s in response.metadata.subreddits)
+    if response.status == AnalysisStatus.PROCESSING and response.progress.stage:
+        p = response.progress
+        return (
+            f"Your analysis of {subs} is {p.stage.label if p.stage else 'running'} ({p.percent}%): "
+            f"{p.posts_collected} posts, {p.comments_collected} comments so far."
+        )
+    if response.status == AnalysisStatus.COMPLETED and response.results:
+        n = len(response.results.opportunities)
+        return f"Your analysis of {subs} is complete with {n} opportunities. Spent ${response.cost_breakdown.total:.4f}."
+    if response.status == AnalysisStatus.FAILED:
+        return f"Your analysis of {subs} failed: {response.metadata.error}"
+    return f"Your analysis of {subs} is {response.status.value}."
+
+
+class ChatService:
+    """Keeps each thread's dialog state in the database and carries out what the dialog decides."""
+
+    def __init__(self, database: Database, analyses: AnalysisService, dialog: Dialog) -> None:
+        self.database = database
+        self.analyses = analyses
+        self.dialog = dialog
+
+    async def handle(
+        self, thread: ThreadRef, text: str, *, voice: bool = False, idempotency_key: str | None = None
+    ) -> ChatOutcome:
+        """Answer one message of a thread. User mistakes come back as messages, never as exceptions."""
+        async with self.database.unit_of_work() as session:
+            conversation = await ConversationRepository(session).open(thread)
+            state, conversation_id, latest = dict(conversation.state), conversation.id, conversation.analysis_id
+        reply, new_state = self.dialog.handle(text, state, voice=voice)
+        async with self.database.unit_of_work() as session:
+            await ConversationRepository(session).save_state(conversation_id, new_state)
+        outcome = ChatOutcome(messages=list(reply.messages))
+        try:
+            if isinstance(reply.action, RunAnalysis):
+                outcome.submission = await self.analyses.submit(
+                    reply.action.request, thread=thread, idempotency_key=idempotency_key
+                )
+                if not outcome.submission.queued and outcome.submission.message:
+                    outcome.messages.append(outcome.submission.message)
+            elif isinstance(reply.action, SimpleAction):
+                await self._simple(reply.action.intent, latest, outcome)
+        except AppError as error:
+            outcome.messages.append(error.message)
+        return outcome
+
+    async def _simple(self, intent: Intent, latest: str | None, outcome: ChatOutcome) -> None:
+        if intent == Intent.SPEND:
+            outcome.messages.append("Spend reports are not available yet; each analysis shows its own cost.")
+            return
+        if latest is None:
+            outcome.messages.append("There is no analysis in this conversation yet. Ask me to scan some subreddits.")
+            return
+        if intent == Intent.CANCEL:
+            outcome.messages.append(await self.analyses.cancel(latest))
+            return
+        outcome.status = await self.analyses.get(latest)
+        outcome.messages.append(describe_status(outcome.status))

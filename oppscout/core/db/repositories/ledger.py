@@ -1,0 +1,140 @@
+"""The cost ledger in the database: reservations and settlements per paid call."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oppscout.core.contract import utcnow
+from oppscout.core.db.database import Database
+from oppscout.core.db.repositories.upsert import insert_ignoring_duplicates
+from oppscout.core.db.tables import AnalysisRow, LedgerEntryRow
+from oppscout.core.ports import LedgerTotals
+
+RESERVED = "reserved"
+SETTLED = "settled"
+RELEASED = "released"
+
+
+async def _lock_analysis(session: AsyncSession, analysis_id: str) -> None:
+    # A no-op write on the analysis row serialises budget checks of one analysis: PostgreSQL
+    # takes a row lock, SQLite its database write lock. Two workers can then never both see
+    # room for a reservation that only one of them fits.
+    await session.execute(update(AnalysisRow).where(AnalysisRow.id == analysis_id).values(id=AnalysisRow.id))
+
+
+async def ledger_totals(session: AsyncSession, analysis_id: str) -> LedgerTotals:
+    """Sums of the ledger for one analysis, inside the caller's unit of work."""
+    settled = LedgerEntryRow.status == SETTLED
+    zero = Decimal("0")
+    query = select(
+        func.coalesce(func.sum(case((settled, LedgerEntryRow.actual_usd), else_=zero)), zero),
+        func.coalesce(func.sum(case((LedgerEntryRow.status == RESERVED, LedgerEntryRow.reserved_usd), else_=zero)), zero),
+        func.coalesce(
+            func.sum(case((settled & (LedgerEntryRow.kind == "llm"), LedgerEntryRow.actual_usd), else_=zero)), zero
+        ),
+        func.coalesce(
+            func.sum(case((settled & (LedgerEntryRow.kind == "reddit"), LedgerEntryRow.actual_usd), else_=zero)), zero
+        ),
+        func.coalesce(func.sum(LedgerEntryRow.tokens_in), 0),
+        func.coalesce(func.sum(LedgerEntryRow.tokens_out), 0),
+        func.coalesce(func.sum(LedgerEntryRow.calls), 0),
+    ).where(LedgerEntryRow.analysis_id == analysis_id)
+    spent, reserved, llm, reddit, t_in, t_out, calls = (await session.execute(query)).one()
+    return LedgerTotals(
+        spent=Decimal(str(spent)),
+        reserved=Decimal(str(reserved)),
+        llm_cost=Decimal(str(llm)),
+        reddit_cost=Decimal(str(reddit)),
+        tokens_in=int(t_in),
+        tokens_out=int(t_out),
+        reddit_calls=int(calls),
+    )
+
+
+class SqlLedger:
+    """The ``Ledger`` port on the database; each call is its own unit of work."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def totals(self, analysis_id: str) -> LedgerTotals:
+        """Sums for one analysis."""
+        async with self.database.unit_of_work() as session:
+            return await ledger_totals(session, analysis_id)
+
+    async def reserve(self, analysis_id: str, key: str, kind: str, amount: Decimal, budget: Decimal) -> bool:
+        """Hold ``amount`` unless it does not fit the budget; a key already held or settled counts as accepted."""
+        async with self.database.unit_of_work() as session:
+            await _lock_analysis(session, analysis_id)
+            existing = (
+                await session.execute(
+                    select(LedgerEntryRow.status).where(
+                        LedgerEntryRow.analysis_id == analysis_id, LedgerEntryRow.key == key
+                    )
+                )
+            ).scalar_one_or_none()
+            if existing in (RESERVED, SETTLED):
+                return True
+            totals = await ledger_totals(session, analysis_id)
+            if totals.spent + totals.reserved + amount > budget:
+                return False
+            if existing == RELEASED:
+                await session.execute(
+                    update(LedgerEntryRow)
+                    .where(LedgerEntryRow.analysis_id == analysis_id, LedgerEntryRow.key == key)
+                    .values(status=RESERVED, reserved_usd=amount)
+                )
+                return True
+            await insert_ignoring_duplicates(
+                session,
+                LedgerEntryRow,
+                [
+                    {
+                        "analysis_id": analysis_id,
+                        "key": key,
+                        "kind": kind,
+                        "status": RESERVED,
+                        "reserved_usd": amount,
+                        "created_at": utcnow(),
+                    }
+                ],
+            )
+            return True
+
+    async def settle(
+        self, analysis_id: str, key: str, actual: Decimal, *, tokens_in: int, tokens_out: int, calls: int
+    ) -> None:
+        """Turn the reservation into a charge; settling twice changes nothing."""
+        async with self.database.unit_of_work() as session:
+            await session.execute(
+                update(LedgerEntryRow)
+                .where(
+                    LedgerEntryRow.analysis_id == analysis_id,
+                    LedgerEntryRow.key == key,
+                    LedgerEntryRow.status == RESERVED,
+                )
+                .values(
+                    status=SETTLED,
+                    actual_usd=actual,
+                    tokens_in=tokens_in,
+                    tokens_out=tokens_out,
+                    calls=calls,
+                    settled_at=utcnow(),
+                )
+            )
+
+    async def release(self, analysis_id: str, key: str) -> None:
+        """Drop a reservation that was never used."""
+        async with self.database.unit_of_work() as session:
+            await session.execute(
+                update(LedgerEntryRow)
+                .where(
+                    LedgerEntryRow.analysis_id == analysis_id,
+                    LedgerEntryRow.key == key,
+                    LedgerEntryRow.status == RESERVED,
+                )
+                .values(status=RELEASED)
+            )

@@ -1,0 +1,155 @@
+"""The database tables. Queries live in the repository modules beside this one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+USD = Numeric(14, 6)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite forgets zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    type_annotation_map = {datetime: UtcDateTime, Decimal: USD, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class AnalysisRow(Base):
+    """One analysis: the request, where it came from, its state and its result."""
+
+    __tablename__ = "analyses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    request: Mapped[dict[str, Any]]
+    workspace_id: Mapped[str] = mapped_column(String(64), default="local", index=True)
+    platform: Mapped[str] = mapped_column(String(16), default="console")
+    requested_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    enqueued_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    results: Mapped[dict[str, Any] | None]
+    report_path: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class StageJobRow(Base):
+    """One stage of one analysis, with its checkpoint so a retry resumes instead of redoing."""
+
+    __tablename__ = "stage_jobs"
+    __table_args__ = (UniqueConstraint("analysis_id", "stage", name="uq_stage_jobs_analysis_stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    analysis_id: Mapped[str] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    estimated_completion: Mapped[datetime | None]
+    cost_accumulated: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    checkpoint: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ItemRow(Base):
+    """A post or comment collected for an analysis; stored once per analysis."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("analysis_id", "reddit_id", name="uq_items_analysis_reddit_id"),
+        Index("ix_items_analysis_kind", "analysis_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    analysis_id: Mapped[str] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    reddit_id: Mapped[str] = mapped_column(String(32))
+    subreddit: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    num_comments: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    permalink: Mapped[str] = mapped_column(Text)
+    post_id: Mapped[str | None] = mapped_column(String(32))
+    parent_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class LedgerEntryRow(Base):
+    """A reservation or charge for one paid call, keyed so a retried call is not charged twice."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("analysis_id", "key", name="uq_ledger_analysis_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    analysis_id: Mapped[str] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    reserved_usd: Mapped[Decimal]
+    actual_usd: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    settled_at: Mapped[datetime | None]
+
+
+class ConversationRow(Base):
+    """A chat thread: who talks to the bot where, its dialog state and its latest analysis."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace_id", "channel_id", "thread_id", name="uq_conversations_thread"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    analysis_id: Mapped[str | None] = mapped_column(ForeignKey("analyses.id", ondelete="SET NULL"), index=True)
+    progress_message_id: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class InboundEventRow(Base):
+    """An inbound platform event already handled (Slack event_id, Discord interaction id)."""
+
+    __tablename__ = "inbound_events"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    received_at: Mapped[datetime]
+    analysis_id: Mapped[str | None] = mapped_column(String(32))

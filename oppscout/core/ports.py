@@ -1,0 +1,123 @@
+"""Ports: what the domain needs from the outside, as Protocols the adapters implement."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from oppscout.core.contract import AnalysisRequest, OpportunityResults, QueueStatus, Stage
+from oppscout.core.corpus import RedditItem
+from oppscout.core.events import AnalysisEvent
+
+ProgressCallback = Callable[[int, int], Awaitable[None]]
+"""Called with (items so far, items expected or 0 when unknown)."""
+
+
+@dataclass
+class PostBatch:
+    """Posts a source returned for a request, and what it cost to get them."""
+
+    posts: list[RedditItem]
+    api_calls: int = 0
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CommentBatch:
+    """Comments a source returned for some posts."""
+
+    comments: list[RedditItem]
+    api_calls: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class PostSource(Protocol):
+    """Where posts and comments come from (Reddit, a dump file, the demo data set)."""
+
+    name: str
+
+    async def fetch_posts(self, request: AnalysisRequest, on_progress: ProgressCallback) -> PostBatch:
+        """Posts in the request's subreddits and window, matching its keywords when given."""
+        ...
+
+    async def fetch_comments(
+        self, posts: Sequence[RedditItem], max_calls: int, on_progress: ProgressCallback
+    ) -> CommentBatch:
+        """Comments of the posts worth reading, within ``max_calls`` API calls."""
+        ...
+
+
+class AnalysisEngine(Protocol):
+    """Turns collected items into ranked opportunities."""
+
+    name: str
+
+    async def analyze(self, items: Sequence[RedditItem], request: AnalysisRequest) -> OpportunityResults:
+        """Find, group, score and explain opportunities in ``items``."""
+        ...
+
+
+class Notifier(Protocol):
+    """Delivers analysis events to wherever the user is listening."""
+
+    async def publish(self, event: AnalysisEvent) -> None:
+        """Deliver one event; must not raise for delivery problems the user cannot fix."""
+        ...
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    """Sums of the cost ledger for one analysis."""
+
+    spent: Decimal = Decimal("0")
+    reserved: Decimal = Decimal("0")
+    llm_cost: Decimal = Decimal("0")
+    reddit_cost: Decimal = Decimal("0")
+    tokens_in: int = 0
+    tokens_out: int = 0
+    reddit_calls: int = 0
+
+
+class Ledger(Protocol):
+    """Durable record of reservations and settlements."""
+
+    async def totals(self, analysis_id: str) -> LedgerTotals:
+        """Sums for one analysis."""
+        ...
+
+    async def reserve(self, analysis_id: str, key: str, kind: str, amount: Decimal, budget: Decimal) -> bool:
+        """Hold ``amount`` unless spent + held + amount would pass ``budget``; idempotent per key."""
+        ...
+
+    async def settle(
+        self, analysis_id: str, key: str, actual: Decimal, *, tokens_in: int, tokens_out: int, calls: int
+    ) -> None:
+        """Turn a reservation into a charge of ``actual``; idempotent per key."""
+        ...
+
+    async def release(self, analysis_id: str, key: str) -> None:
+        """Drop a reservation that was never used."""
+        ...
+
+
+class AnalysisQueuePort(Protocol):
+    """The job queue as the service sees it (arq in production)."""
+
+    async def enqueue(self, analysis_id: str, stage: Stage = ...) -> bool:
+        """Queue a stage; False when the job already exists. Raises QueueUnavailableError."""
+        ...
+
+    async def is_known(self, analysis_id: str, stage: Stage) -> bool:
+        """Whether the stage's job is waiting, running or just finished."""
+        ...
+
+    async def any_stage_running(self, analysis_id: str) -> bool:
+        """Whether a worker runs any stage of the analysis now."""
+        ...
+
+    async def status(self, analysis_id: str, recent_durations: Sequence[float]) -> QueueStatus:
+        """Position in line and expected wait."""
+        ...

@@ -1,0 +1,253 @@
+"""Runs the stages of one analysis against the ports; the queue adapter only triggers them.
+
+Every stage is idempotent: a stage already completed is skipped, items are stored once per
+analysis, paid calls are keyed in the ledger and the final summary is delivered once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from oppscout.core.contract import AnalysisRequest, AnalysisStatus, OpportunityResults, Stage
+from oppscout.core.corpus import ItemKind
+from oppscout.core.costs import CostGovernor, PriceTable
+from oppscout.core.db.database import Database
+from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.db.repositories.items import ItemRepository
+from oppscout.core.db.repositories.ledger import SqlLedger
+from oppscout.core.db.repositories.stage_jobs import StageJobRepository
+from oppscout.core.db.tables import AnalysisRow
+from oppscout.core.errors import AnalysisCancelledError, AppError, BudgetExceededError
+from oppscout.core.events import CancelledEvent, CompletedEvent, CostEvent, FailedEvent, NoticeEvent, StageEvent
+from oppscout.core.ports import AnalysisEngine, Notifier, PostSource
+from oppscout.core.progress import StageProgress
+from oppscout.core.report import render_markdown
+from oppscout.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, this analysis failed because of an internal error. Nothing more will be charged; please try again."
+# Comments are the costliest part of collection: at most this many comment fetches per analysis.
+MAX_COMMENT_CALLS = 60
+
+
+@dataclass
+class RunnerParts:
+    """What the runner needs from the outside, wired by the entry point."""
+
+    settings: Settings
+    database: Database
+    source: PostSource
+    engine: AnalysisEngine
+    notifier: Notifier
+
+
+class AnalysisRunner:
+    """The three stages and the delivery of one analysis."""
+
+    def __init__(self, parts: RunnerParts) -> None:
+        self.parts = parts
+        self.settings = parts.settings
+        self.database = parts.database
+        self.notifier = parts.notifier
+        self.prices = PriceTable(parts.settings.model_prices, parts.settings.reddit_price_per_1000_calls_usd)
+
+    def governor(self, row: AnalysisRow) -> CostGovernor:
+        """The cost governor of an analysis."""
+        request = AnalysisRequest.model_validate(row.request)
+        return CostGovernor(
+            row.id,
+            request.max_cost,
+            SqlLedger(self.database),
+            levels=self.settings.cost_warning_levels,
+            cost_threshold=request.notification_preferences.cost_threshold,
+        )
+
+    async def begin_stage(self, analysis_id: str, stage: Stage) -> AnalysisRow | None:
+        """Start a stage; None when it must not run (final, cancelled, or already done)."""
+        async with self.database.unit_of_work() as session:
+            analyses = AnalysisRepository(session)
+            row = await analyses.get(analysis_id)
+            if row is None or AnalysisStatus(row.status).is_final:
+                return None
+            if row.cancel_requested:
+                raise AnalysisCancelledError()
+            await analyses.mark_processing(analysis_id)
+            job = await StageJobRepository(session).start(analysis_id, stage)
+            if job.status == AnalysisStatus.COMPLETED:
+                return None
+        await self.notifier.publish(StageEvent(analysis_id=analysis_id, stage=stage))
+        return row
+
+    async def stage_done(self, analysis_id: str, stage: Stage) -> bool:
+        """Whether a stage finished earlier (so a retry skips it)."""
+        async with self.database.unit_of_work() as session:
+            job = await StageJobRepository(session).get(analysis_id, stage)
+            return job is not None and job.status == AnalysisStatus.COMPLETED
+
+    async def _charge_reddit(self, row: AnalysisRow, stage: Stage, calls: int, attempt_key: str) -> None:
+        if calls <= 0:
+            return
+        governor = self.governor(row)
+        cost = self.prices.reddit_cost(calls)
+        reservation = await governor.reserve(f"reddit:{stage.value}:{attempt_key}", cost, "reddit")
+        warnings = await governor.settle(reservation, cost, calls=calls)
+        await self._announce_cost(governor, [w.message for w in warnings], [w.level for w in warnings])
+
+    async def _announce_cost(self, governor: CostGovernor, messages: list[str], levels: list[float]) -> None:
+        breakdown = await governor.breakdown()
+        if not messages:
+            await self.notifier.publish(CostEvent(analysis_id=governor.analysis_id, cost=breakdown))
+        for message, level in zip(messages, levels, strict=True):
+            await self.notifier.publish(
+                CostEvent(analysis_id=governor.analysis_id, cost=breakdown, warning=message, level=level)
+            )
+
+    async def _attempt(self, analysis_id: str, stage: Stage) -> str:
+        async with self.database.unit_of_work() as session:
+            job = await StageJobRepository(session).get(analysis_id, stage)
+            return str(job.attempts if job else 0)
+
+    async def collect_posts(self, analysis_id: str) -> bool:
+        """Stage reddit-collection. Returns whether the next stage should run."""
+        stage = Stage.REDDIT_COLLECTION
+        row = await self.begin_stage(analysis_id, stage)
+        if row is None:
+            return await self.stage_done(analysis_id, stage)
+        request = AnalysisRequest.model_validate(row.request)
+        progress = StageProgress(
+            self.database, self.notifier, analysis_id, stage, interval=self.settings.progress_interval_seconds
+        )
+
+        async def on_progress(done: int, expected: int) -> None:
+            progress.posts = done
+            await progress.report(done, expected, f"collecting posts: {done} so far")
+
+        batch = await self.parts.source.fetch_posts(request, on_progress)
+        async with self.database.unit_of_work() as session:
+            await ItemRepository(session).add_many(analysis_id, batch.posts)
+            await StageJobRepository(session).update_progress(
+                analysis_id, stage, progress=100, checkpoint={"truncated": batch.truncated, "notes": batch.notes}
+            )
+        await self._charge_reddit(row, stage, batch.api_calls, await self._attempt(analysis_id, stage))
+        for note in batch.notes:
+            await self.notifier.publish(NoticeEvent(analysis_id=analysis_id, message=note))
+        progress.posts = len(batch.posts)
+        await progress.report(1, 1, f"collected {len(batch.posts)} posts", force=True)
+        await self._finish_stage(analysis_id, stage)
+        return True
+
+    async def process_comments(self, analysis_id: str) -> bool:
+        """Stage comment-processing. Returns whether the next stage should run."""
+        stage = Stage.COMMENT_PROCESSING
+        row = await self.begin_stage(analysis_id, stage)
+        if row is None:
+            return await self.stage_done(analysis_id, stage)
+        async with self.database.unit_of_work() as session:
+            posts = await ItemRepository(session).list(analysis_id, ItemKind.POST)
+        progress = StageProgress(
+            self.database,
+            self.notifier,
+            analysis_id,
+            stage,
+            interval=self.settings.progress_interval_seconds,
+            posts=len(posts),
+        )
+
+        async def on_progress(done: int, expected: int) -> None:
+            progress.comments = done
+            await progress.report(done, expected, f"reading comments: {done} so far")
+
+        batch = await self.parts.source.fetch_comments(posts, MAX_COMMENT_CALLS, on_progress)
+        async with self.database.unit_of_work() as session:
+            await ItemRepository(session).add_many(analysis_id, batch.comments)
+        await self._charge_reddit(row, stage, batch.api_calls, await self._attempt(analysis_id, stage))
+        progress.comments = len(batch.comments)
+        await progress.report(1, 1, f"read {len(batch.comments)} comments", force=True)
+        await self._finish_stage(analysis_id, stage)
+        return True
+
+    async def analyze(self, analysis_id: str) -> bool:
+        """Stage ai-analysis, then delivery of the final summary (once)."""
+        stage = Stage.AI_ANALYSIS
+        row = await self.begin_stage(analysis_id, stage)
+        if row is not None:
+            request = AnalysisRequest.model_validate(row.request)
+            async with self.database.unit_of_work() as session:
+                items = await ItemRepository(session).list(analysis_id)
+                collect_job = await StageJobRepository(session).get(analysis_id, Stage.REDDIT_COLLECTION)
+            progress = StageProgress(self.database, self.notifier, analysis_id, stage, interval=0)
+            posts = sum(1 for i in items if i.kind == ItemKind.POST)
+            progress.posts, progress.comments = posts, len(items) - posts
+            await progress.report(0, 1, f"analysing {len(items)} posts and comments", force=True)
+            results = await self.parts.engine.analyze(items, request)
+            checkpoint = collect_job.checkpoint if collect_job else {}
+            results.coverage.truncated = bool(checkpoint.get("truncated"))
+            async with self.database.unit_of_work() as session:
+                await StageJobRepository(session).update_progress(
+                    analysis_id, stage, progress=100, checkpoint={"results": results.model_dump(mode="json")}
+                )
+            await self._finish_stage(analysis_id, stage)
+        elif not await self.stage_done(analysis_id, stage):
+            return False
+        await self.deliver(analysis_id)
+        return False
+
+    async def _finish_stage(self, analysis_id: str, stage: Stage) -> None:
+        async with self.database.unit_of_work() as session:
+            await StageJobRepository(session).finish(analysis_id, stage, AnalysisStatus.COMPLETED)
+
+    async def deliver(self, analysis_id: str) -> None:
+        """Write the report, complete the analysis and publish the summary, exactly once."""
+        async with self.database.unit_of_work() as session:
+            row = await AnalysisRepository(session).get(analysis_id)
+            job = await StageJobRepository(session).get(analysis_id, Stage.AI_ANALYSIS)
+        if row is None or job is None or "results" not in job.checkpoint:
+            return
+        results = OpportunityResults.model_validate(job.checkpoint["results"])
+        request = AnalysisRequest.model_validate(row.request)
+        cost = await self.governor(row).breakdown()
+        report = report_path(self.settings, analysis_id)
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(render_markdown(analysis_id, request, results, cost), encoding="utf-8")
+        async with self.database.unit_of_work() as session:
+            analyses = AnalysisRepository(session)
+            finished = await analyses.finish(
+                analysis_id,
+                AnalysisStatus.COMPLETED,
+                results=results.model_dump(mode="json"),
+                report_path=str(report.resolve()),
+            )
+            claimed = finished and await analyses.claim_delivery(analysis_id)
+        if claimed:
+            await self.notifier.publish(
+                CompletedEvent(analysis_id=analysis_id, results=results, cost=cost, report_path=str(report.resolve()))
+            )
+
+    async def fail(self, analysis_id: str, error: BaseException) -> None:
+        """End the analysis as failed or cancelled and tell the user, once."""
+        cancelled = isinstance(error, AnalysisCancelledError)
+        status = AnalysisStatus.CANCELLED if cancelled else AnalysisStatus.FAILED
+        message = error.message if isinstance(error, AppError) else APOLOGY
+        if not isinstance(error, AppError):
+            log.error("analysis failed", exc_info=error, extra={"analysis_id": analysis_id})
+        async with self.database.unit_of_work() as session:
+            finished = await AnalysisRepository(session).finish(analysis_id, status, error=None if cancelled else message)
+            await StageJobRepository(session).finish_open(analysis_id, status)
+            row = await AnalysisRepository(session).get(analysis_id)
+        if not finished or row is None:
+            return
+        if cancelled:
+            await self.notifier.publish(CancelledEvent(analysis_id=analysis_id))
+            return
+        spent = (await self.governor(row).totals()).spent
+        if isinstance(error, BudgetExceededError):
+            message = f"{message} The analysis stopped so it stays within budget."
+        await self.notifier.publish(FailedEvent(analysis_id=analysis_id, message=message, spent=spent))
+
+
+def report_path(settings: Settings, analysis_id: str) -> Path:
+    """Where the Markdown report of an analysis is written."""
+    return settings.reports_dir / f"{analysis_id}.md"

@@ -1,0 +1,217 @@
+"""The analysis service: the one entry the interfaces call to start, follow and cancel analyses."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oppscout.core.contract import (
+    STAGES,
+    AnalysisMetadata,
+    AnalysisRequest,
+    AnalysisResponse,
+    AnalysisStatus,
+    CostBreakdown,
+    OpportunityResults,
+    ProgressUpdate,
+    QueueStatus,
+    Stage,
+    WorkerJobStatus,
+    utcnow,
+)
+from oppscout.core.db.database import Database
+from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
+from oppscout.core.db.repositories.inbound_events import InboundEventRepository
+from oppscout.core.db.repositories.ledger import ledger_totals
+from oppscout.core.db.repositories.stage_jobs import StageJobRepository
+from oppscout.core.db.tables import AnalysisRow
+from oppscout.core.errors import NotFoundError, QueueUnavailableError
+from oppscout.core.events import CancelledEvent
+from oppscout.core.ports import AnalysisQueuePort, Notifier
+
+log = logging.getLogger(__name__)
+
+# A row younger than this may still be on its way to the queue; the reconciler leaves it alone.
+RECONCILE_GRACE = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What happened to a submitted request."""
+
+    analysis_id: str
+    queued: bool
+    duplicate: bool = False
+    message: str = ""
+
+
+class AnalysisService:
+    """Starts, reports on and cancels analyses. Interfaces call this and nothing deeper."""
+
+    def __init__(self, database: Database, queue: AnalysisQueuePort, notifier: Notifier | None = None) -> None:
+        self.database = database
+        self.queue = queue
+        self.notifier = notifier
+
+    async def submit(
+        self,
+        request: AnalysisRequest,
+        *,
+        thread: ThreadRef | None = None,
+        workspace_id: str = "local",
+        idempotency_key: str | None = None,
+    ) -> Submission:
+        """Save the analysis, then queue it. A repeated ``idempotency_key`` returns the first analysis."""
+        analysis_id = uuid.uuid4().hex
+        platform = thread.platform if thread else "api"
+        async with self.database.unit_of_work() as session:
+            if idempotency_key is not None:
+                inbound = InboundEventRepository(session)
+                if not await inbound.remember(idempotency_key, analysis_id):
+                    existing = await inbound.analysis_for(idempotency_key)
+                    return Submission(analysis_id=existing or "", queued=True, duplicate=True)
+            await AnalysisRepository(session).add(
+                AnalysisRow(
+                    id=analysis_id,
+                    status=AnalysisStatus.QUEUED,
+                    request=request.model_dump(mode="json"),
+                    workspace_id=thread.workspace_id if thread else workspace_id,
+                    platform=platform,
+                    requested_by=thread.user_id if thread else None,
+                    created_at=utcnow(),
+                    progress={},
+                )
+            )
+            if thread is not None:
+                conversations = ConversationRepository(session)
+                conversation = await conversations.open(thread)
+                await conversations.link_analysis(conversation.id, analysis_id)
+        # Enqueue only after the commit: a worker must never pick up a job whose row is not there yet.
+        try:
+            await self.queue.enqueue(analysis_id)
+        except QueueUnavailableError as exc:
+            log.warning("queue unavailable at submit; the reconciler will queue it", extra={"analysis_id": analysis_id})
+            return Submission(analysis_id=analysis_id, queued=False, message=exc.message)
+        async with self.database.unit_of_work() as session:
+            await AnalysisRepository(session).set_enqueued(analysis_id)
+        return Submission(analysis_id=analysis_id, queued=True)
+
+    async def queue_status(self, analysis_id: str) -> QueueStatus:
+        """Where the analysis stands in line."""
+        async with self.database.unit_of_work() as session:
+            durations = await self._analysis_durations(session)
+        return await self.queue.status(analysis_id, durations)
+
+    async def _analysis_durations(self, session: AsyncSession) -> list[float]:
+        jobs = StageJobRepository(session)
+        per_stage = [await jobs.recent_durations(stage, limit=20) for stage in STAGES]
+        n = min((len(d) for d in per_stage), default=0)
+        return [sum(d[i] for d in per_stage) for i in range(n)]
+
+    async def get(self, analysis_id: str, *, workspace_id: str | None = None) -> AnalysisResponse:
+        """The analysis as the contract describes it; NotFoundError when it is not visible."""
+        async with self.database.unit_of_work() as session:
+            row = await AnalysisRepository(session).get(analysis_id, workspace_id=workspace_id)
+            if row is None:
+                raise NotFoundError("There is no analysis with that id.")
+            totals = await ledger_totals(session, analysis_id)
+        request = AnalysisRequest.model_validate(row.request)
+        return AnalysisResponse(
+            analysis_id=row.id,
+            status=AnalysisStatus(row.status),
+            progress=ProgressUpdate.model_validate(row.progress or {}),
+            results=OpportunityResults.model_validate(row.results) if row.results else None,
+            cost_breakdown=CostBreakdown(
+                total=totals.spent,
+                reddit_calls=totals.reddit_calls,
+                reddit_cost=totals.reddit_cost,
+                llm_tokens_in=totals.tokens_in,
+                llm_tokens_out=totals.tokens_out,
+                llm_cost=totals.llm_cost,
+                reserved=totals.reserved,
+                budget=request.max_cost,
+            ),
+            metadata=AnalysisMetadata(
+                created_at=row.created_at,
+                started_at=row.started_at,
+                completed_at=row.completed_at,
+                platform=row.platform,
+                requested_by=row.requested_by,
+                subreddits=request.subreddits,
+                keywords=request.keywords or [],
+                window_start=request.time_range.start,
+                window_end=request.time_range.end,
+                error=row.error,
+            ),
+        )
+
+    async def jobs(self, analysis_id: str) -> list[WorkerJobStatus]:
+        """The stage jobs of an analysis, in stage order."""
+        async with self.database.unit_of_work() as session:
+            rows = await StageJobRepository(session).list_for(analysis_id)
+        return [
+            WorkerJobStatus(
+                job_id=f"{r.analysis_id}:{r.stage}",
+                type=Stage(r.stage),
+                status=AnalysisStatus(r.status),
+                progress=r.progress,
+                estimated_completion=r.estimated_completion,
+                cost_accumulated=r.cost_accumulated,
+            )
+            for r in rows
+        ]
+
+    async def cancel(self, analysis_id: str) -> str:
+        """Cancel a queued or running analysis; returns what to tell the user."""
+        async with self.database.unit_of_work() as session:
+            analyses = AnalysisRepository(session)
+            row = await analyses.get(analysis_id)
+            if row is None:
+                raise NotFoundError("There is no analysis with that id.")
+            status = AnalysisStatus(row.status)
+            if status.is_final:
+                return f"That analysis is already {status.value}; nothing to cancel."
+            await analyses.request_cancel(analysis_id)
+            if status == AnalysisStatus.QUEUED:
+                # Not started: finish it here; a worker that picks the job up later sees the final status.
+                await analyses.finish(analysis_id, AnalysisStatus.CANCELLED)
+                await StageJobRepository(session).finish_open(analysis_id, AnalysisStatus.CANCELLED)
+        if status == AnalysisStatus.QUEUED:
+            if self.notifier is not None:
+                await self.notifier.publish(CancelledEvent(analysis_id=analysis_id))
+            return "Cancelled before it started. Nothing was charged."
+        return "Stopping the analysis. Anything already spent stays on the bill; nothing more will be."
+
+    async def reconcile(self) -> list[str]:
+        """Queue analyses the database has as unfinished but Redis does not know; returns their ids."""
+        requeued: list[str] = []
+        async with self.database.unit_of_work() as session:
+            rows = await AnalysisRepository(session).list_queued(created_before=utcnow() - RECONCILE_GRACE)
+            processing = await AnalysisRepository(session).list_processing(
+                started_before=utcnow() - RECONCILE_GRACE
+            )
+        for row in [*rows, *processing]:
+            stage = await self._next_stage(row.id)
+            if stage is None or await self.queue.any_stage_running(row.id):
+                continue
+            if await self.queue.is_known(row.id, stage):
+                continue
+            if await self.queue.enqueue(row.id, stage):
+                requeued.append(row.id)
+                async with self.database.unit_of_work() as session:
+                    await AnalysisRepository(session).set_enqueued(row.id)
+        return requeued
+
+    async def _next_stage(self, analysis_id: str) -> Stage | None:
+        async with self.database.unit_of_work() as session:
+            rows = {r.stage: r for r in await StageJobRepository(session).list_for(analysis_id)}
+        for stage in STAGES:
+            row = rows.get(stage)
+            if row is None or row.status != AnalysisStatus.COMPLETED:
+                return stage
+        return None

@@ -1,0 +1,76 @@
+"""The one place that reads configuration: environment variables prefixed ``OPPSCOUT_``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ModelPrice(BaseModel):
+    """USD per one million tokens for one LLM model."""
+
+    input_per_million: Decimal
+    output_per_million: Decimal
+
+
+def _default_prices() -> dict[str, ModelPrice]:
+    return {
+        "gpt-4o-mini": ModelPrice(input_per_million=Decimal("0.15"), output_per_million=Decimal("0.60")),
+        "gpt-4o": ModelPrice(input_per_million=Decimal("2.50"), output_per_million=Decimal("10.00")),
+        "gpt-4.1-mini": ModelPrice(input_per_million=Decimal("0.40"), output_per_million=Decimal("1.60")),
+    }
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Nothing else reads the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="OPPSCOUT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".oppscout"), description="Where SQLite, reports and the embedded Redis live.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy async URL; SQLite in data_dir when unset.")
+    redis_url: str | None = Field(default=None, description="Redis URL; an embedded Redis is started when unset.")
+
+    source: str = Field(default="demo", description="Where posts come from: demo or reddit.")
+    demo_item_delay_seconds: float = Field(default=0.0, ge=0, description="Pause per demo item, to watch progress.")
+    max_cost_cap_usd: Decimal = Field(default=Decimal("25"), ge=0, description="Highest maxCost one analysis may ask for.")
+    default_max_cost_usd: Decimal = Field(default=Decimal("1"), ge=0, description="Budget when the user names none.")
+    default_window_days: int = Field(default=7, ge=1, le=365)
+    auto_approve_usd: Decimal = Field(default=Decimal("1"), ge=0, description="Budgets above this are confirmed first.")
+    cost_warning_levels: tuple[float, ...] = (0.5, 0.8, 1.0)
+
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4o-mini"
+    model_prices: dict[str, ModelPrice] = Field(default_factory=_default_prices)
+    reddit_price_per_1000_calls_usd: Decimal = Decimal("0")
+
+    worker_concurrency: int = Field(default=4, ge=1)
+    stage_timeout_seconds: int = Field(default=900, ge=1, description="A stage running longer is retried elsewhere.")
+    stage_max_tries: int = Field(default=5, ge=1)
+    reconcile_interval_seconds: int = Field(default=30, ge=1)
+    progress_interval_seconds: float = Field(default=0.5, ge=0, description="Least time between progress events.")
+    queue_name: str = "oppscout:queue"
+
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in use: the configured one or SQLite inside ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'oppscout.db').resolve()}"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where Markdown reports are written."""
+        return self.data_dir / "reports"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once from the environment, for entry points only."""
+    return Settings()

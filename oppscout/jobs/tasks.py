@@ -1,0 +1,66 @@
+"""The arq tasks: one per stage. Each runs its stage through the runner, then queues the next."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq import Retry
+
+from oppscout.core.contract import STAGES, Stage
+from oppscout.core.errors import AppError, QueueUnavailableError
+from oppscout.core.runner import AnalysisRunner
+from oppscout.jobs.queue import AnalysisQueue
+
+log = logging.getLogger(__name__)
+
+
+async def _run_stage(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str:
+    runner: AnalysisRunner = ctx["runner"]
+    queue: AnalysisQueue = ctx["queue"]
+    steps = {
+        Stage.REDDIT_COLLECTION: runner.collect_posts,
+        Stage.COMMENT_PROCESSING: runner.process_comments,
+        Stage.AI_ANALYSIS: runner.analyze,
+    }
+    try:
+        go_on = await steps[stage](analysis_id)
+    except AppError as error:
+        await runner.fail(analysis_id, error)
+        return "failed"
+    except Exception as error:
+        tries: int = ctx.get("job_try", 1)
+        if tries < ctx["max_tries"]:
+            log.warning("stage %s failed, retrying", stage.value, exc_info=error, extra={"analysis_id": analysis_id})
+            raise Retry(defer=min(30, 2**tries)) from error
+        await runner.fail(analysis_id, error)
+        return "failed"
+    following = STAGES.index(stage) + 1
+    if go_on and following < len(STAGES):
+        try:
+            await queue.enqueue(analysis_id, STAGES[following])
+        except QueueUnavailableError:
+            # The reconciler queues the next stage once Redis answers again.
+            log.warning("could not queue the next stage", extra={"analysis_id": analysis_id})
+    return "done"
+
+
+async def reddit_collection(ctx: dict[str, Any], analysis_id: str) -> str:
+    """Stage 1: collect the posts of the request."""
+    return await _run_stage(ctx, analysis_id, Stage.REDDIT_COLLECTION)
+
+
+async def comment_processing(ctx: dict[str, Any], analysis_id: str) -> str:
+    """Stage 2: collect the comments of the posts worth reading."""
+    return await _run_stage(ctx, analysis_id, Stage.COMMENT_PROCESSING)
+
+
+async def ai_analysis(ctx: dict[str, Any], analysis_id: str) -> str:
+    """Stage 3: find and rank opportunities, then deliver the summary."""
+    return await _run_stage(ctx, analysis_id, Stage.AI_ANALYSIS)
+
+
+async def reconcile(ctx: dict[str, Any]) -> int:
+    """Cron: queue analyses the database has as unfinished but Redis lost."""
+    requeued = await ctx["service"].reconcile()
+    return len(requeued)

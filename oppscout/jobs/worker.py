@@ -1,0 +1,93 @@
+"""The arq worker: stage functions, the reconciler cron, and a heartbeat for queue status."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import uuid
+from typing import Any
+
+from arq import Worker, cron, func
+
+from oppscout.core.ports import AnalysisEngine, Notifier, PostSource
+from oppscout.core.runner import AnalysisRunner, RunnerParts
+from oppscout.core.service import AnalysisService
+from oppscout.core.settings import Settings
+from oppscout.core.db.database import Database
+from oppscout.jobs import tasks
+from oppscout.jobs.queue import WORKER_KEY_PREFIX, AnalysisQueue
+from oppscout.runtime import Runtime
+
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 5
+
+
+async def _heartbeat(worker: Worker, worker_id: str, concurrency: int) -> None:
+    key = WORKER_KEY_PREFIX + worker_id
+    while True:
+        running = sum(not t.done() for t in worker.tasks.values())
+        beat = {"running": running, "concurrency": concurrency, "host": socket.gethostname(), "pid": os.getpid()}
+        with contextlib.suppress(Exception):
+            await worker.pool.set(key, json.dumps(beat), ex=HEARTBEAT_SECONDS * 3)
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+def build_worker(
+    runtime: Runtime,
+    *,
+    source: PostSource,
+    engine: AnalysisEngine,
+    notifier: Notifier | None = None,
+    burst: bool = False,
+    handle_signals: bool = True,
+) -> Worker:
+    """An arq worker running the stages of analyses from ``runtime``'s queue."""
+    settings: Settings = runtime.settings
+    database: Database = runtime.database
+    runner = AnalysisRunner(
+        RunnerParts(settings, database, source, engine, notifier or runtime.publisher)
+    )
+    worker_id = uuid.uuid4().hex[:12]
+    queue: AnalysisQueue = runtime.queue
+    service: AnalysisService = runtime.service
+    reconcile_seconds = set(range(0, 60, max(1, min(59, settings.reconcile_interval_seconds))))
+    heartbeat: dict[str, asyncio.Task[None]] = {}
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        heartbeat["task"] = asyncio.create_task(_heartbeat(worker, worker_id, settings.worker_concurrency))
+        with contextlib.suppress(Exception):
+            await service.reconcile()
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        task = heartbeat.pop("task", None)
+        if task:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await runtime.redis.delete(WORKER_KEY_PREFIX + worker_id)
+
+    worker = Worker(
+        functions=[
+            func(tasks.reddit_collection, name="reddit-collection"),
+            func(tasks.comment_processing, name="comment-processing"),
+            func(tasks.ai_analysis, name="ai-analysis"),
+        ],
+        cron_jobs=[cron(tasks.reconcile, name="reconcile", second=reconcile_seconds, run_at_startup=False)],
+        redis_pool=runtime.redis,
+        queue_name=settings.queue_name,
+        max_jobs=settings.worker_concurrency,
+        job_timeout=settings.stage_timeout_seconds,
+        max_tries=settings.stage_max_tries,
+        keep_result=3600,
+        poll_delay=0.05,
+        burst=burst,
+        handle_signals=handle_signals,
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        ctx={"runner": runner, "queue": queue, "service": service, "max_tries": settings.stage_max_tries},
+        log_results=False,
+    )
+    return worker

@@ -1,0 +1,81 @@
+"""Wiring for the entry points: settings → database, Redis (embedded or configured), queue, service.
+
+Only the CLI commands use this module; everything else receives its parts ready-made.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool
+
+from oppscout.core.db.database import Database
+from oppscout.core.ports import AnalysisEngine, PostSource
+from oppscout.core.service import AnalysisService
+from oppscout.core.settings import Settings
+from oppscout.jobs.event_bus import RedisEventPublisher
+from oppscout.jobs.queue import AnalysisQueue
+from oppscout.jobs.redis_server import EmbeddedRedis
+
+log = logging.getLogger(__name__)
+
+
+def connect_redis(url: str, queue_name: str) -> ArqRedis:
+    """An arq Redis client for ``url``; connecting happens on first use, so a down Redis is not fatal here."""
+    pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=10)
+    return ArqRedis(pool, default_queue_name=queue_name)
+
+
+@dataclass
+class Runtime:
+    """The shared parts of one process."""
+
+    settings: Settings
+    database: Database
+    redis: ArqRedis
+    redis_url: str
+    queue: AnalysisQueue
+    publisher: RedisEventPublisher
+    service: AnalysisService
+    embedded: EmbeddedRedis | None = field(default=None)
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Runtime:
+        """Migrate the database and connect to Redis, starting the embedded one when none is configured."""
+        embedded = None
+        url = settings.redis_url
+        if not url:
+            embedded = EmbeddedRedis(settings.data_dir)
+            url = embedded.start()
+        database = Database(settings.resolved_database_url)
+        await database.migrate()
+        redis = connect_redis(url, settings.queue_name)
+        queue = AnalysisQueue(redis, settings.queue_name)
+        publisher = RedisEventPublisher(redis)
+        service = AnalysisService(database, queue, publisher)
+        return cls(settings, database, redis, url, queue, publisher, service, embedded)
+
+    async def close(self) -> None:
+        """Close connections and stop the embedded Redis if this process started it."""
+        await self.redis.aclose()
+        await self.database.close()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def build_source(settings: Settings) -> PostSource:
+    """The post source named in settings."""
+    from oppscout.jobs.sources.demo import DemoSource
+
+    if settings.source == "demo":
+        return DemoSource(item_delay=settings.demo_item_delay_seconds)
+    raise ValueError(f"Unknown source '{settings.source}'; use 'demo'.")
+
+
+def build_engine(settings: Settings) -> AnalysisEngine:
+    """The analysis engine: the local one, always available."""
+    from oppscout.core.analysis.engine import LocalEngine
+
+    return LocalEngine()
