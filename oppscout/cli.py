@@ -37,9 +37,7 @@ async def _with_worker(settings: Settings, body: Callable[..., Awaitable[None]])
     from oppscout.runtime import Runtime, build_engine, build_source
 
     runtime = await Runtime.open(settings)
-    worker = build_worker(
-        runtime, source=build_source(settings), engine=build_engine(settings), handle_signals=False
-    )
+    worker = build_worker(runtime, source=build_source(settings), engine=build_engine(settings), handle_signals=False)
     worker_task = asyncio.create_task(worker.async_run())
     try:
         await body(runtime)
@@ -87,9 +85,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run() -> None:
         runtime = await Runtime.open(settings)
-        worker = build_worker(
-            runtime, source=build_source(settings), engine=build_engine(settings), burst=args.burst
-        )
+        worker = build_worker(runtime, source=build_source(settings), engine=build_engine(settings), burst=args.burst)
         try:
             await worker.async_run()
         finally:

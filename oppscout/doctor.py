@@ -35,7 +35,7 @@ async def _redis(settings: Settings) -> Check:
             await client.aclose()
         kind = "embedded" if embedded else "configured"
         return Check("redis", "ok", f"{kind} Redis {info.get('redis_version')} answers")
-    except Exception as error:  # doctor reports every failure rather than crashing
+    except Exception as error:  # noqa: BLE001 - doctor reports every failure rather than crashing
         return Check("redis", "down", f"{type(error).__name__}: {error}")
     finally:
         if embedded:
@@ -79,4 +79,10 @@ def _transcriber(settings: Settings) -> Check:
 
 async def run_checks(settings: Settings) -> list[Check]:
     """Every check, in a stable order."""
-    return [await _redis(settings), await _database(settings), _source(settings), _llm(settings), _transcriber(settings)]
+    return [
+        await _redis(settings),
+        await _database(settings),
+        _source(settings),
+        _llm(settings),
+        _transcriber(settings),
+    ]

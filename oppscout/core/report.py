@@ -9,7 +9,9 @@ def _cell(text: str) -> str:
     return " ".join(text.replace("|", "\\|").split())
 
 
-def render_markdown(analysis_id: str, request: AnalysisRequest, results: OpportunityResults, cost: CostBreakdown) -> str:
+def render_markdown(
+    analysis_id: str, request: AnalysisRequest, results: OpportunityResults, cost: CostBreakdown
+) -> str:
     """A self-contained Markdown report: ranking table, then each opportunity with its evidence."""
     subs = ", ".join(f"r/{s}" for s in request.subreddits)
     window = f"{request.time_range.start:%Y-%m-%d %H:%M} to {request.time_range.end:%Y-%m-%d %H:%M} UTC"

@@ -234,7 +234,9 @@ class AnalysisRunner:
         if not isinstance(error, AppError):
             log.error("analysis failed", exc_info=error, extra={"analysis_id": analysis_id})
         async with self.database.unit_of_work() as session:
-            finished = await AnalysisRepository(session).finish(analysis_id, status, error=None if cancelled else message)
+            finished = await AnalysisRepository(session).finish(
+                analysis_id, status, error=None if cancelled else message
+            )
             await StageJobRepository(session).finish_open(analysis_id, status)
             row = await AnalysisRepository(session).get(analysis_id)
         if not finished or row is None:

@@ -192,9 +192,7 @@ class AnalysisService:
         requeued: list[str] = []
         async with self.database.unit_of_work() as session:
             rows = await AnalysisRepository(session).list_queued(created_before=utcnow() - RECONCILE_GRACE)
-            processing = await AnalysisRepository(session).list_processing(
-                started_before=utcnow() - RECONCILE_GRACE
-            )
+            processing = await AnalysisRepository(session).list_processing(started_before=utcnow() - RECONCILE_GRACE)
         for row in [*rows, *processing]:
             stage = await self._next_stage(row.id)
             if stage is None or await self.queue.any_stage_running(row.id):

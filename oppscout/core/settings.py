@@ -36,7 +36,9 @@ class Settings(BaseSettings):
 
     source: str = Field(default="demo", description="Where posts come from: demo or reddit.")
     demo_item_delay_seconds: float = Field(default=0.0, ge=0, description="Pause per demo item, to watch progress.")
-    max_cost_cap_usd: Decimal = Field(default=Decimal("25"), ge=0, description="Highest maxCost one analysis may ask for.")
+    max_cost_cap_usd: Decimal = Field(
+        default=Decimal("25"), ge=0, description="Highest maxCost one analysis may ask for."
+    )
     default_max_cost_usd: Decimal = Field(default=Decimal("1"), ge=0, description="Budget when the user names none.")
     default_window_days: int = Field(default=7, ge=1, le=365)
     auto_approve_usd: Decimal = Field(default=Decimal("1"), ge=0, description="Budgets above this are confirmed first.")

@@ -58,7 +58,7 @@ class EventSubscription:
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        await self._pubsub.aclose()
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
     async def next_event(self, timeout: float) -> AnalysisEvent | None:
         """The next event, or None when none came within ``timeout`` seconds."""

@@ -13,11 +13,11 @@ from typing import Any
 
 from arq import Worker, cron, func
 
+from oppscout.core.db.database import Database
 from oppscout.core.ports import AnalysisEngine, Notifier, PostSource
 from oppscout.core.runner import AnalysisRunner, RunnerParts
 from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
-from oppscout.core.db.database import Database
 from oppscout.jobs import tasks
 from oppscout.jobs.queue import WORKER_KEY_PREFIX, AnalysisQueue
 from oppscout.runtime import Runtime
@@ -48,9 +48,7 @@ def build_worker(
     """An arq worker running the stages of analyses from ``runtime``'s queue."""
     settings: Settings = runtime.settings
     database: Database = runtime.database
-    runner = AnalysisRunner(
-        RunnerParts(settings, database, source, engine, notifier or runtime.publisher)
-    )
+    runner = AnalysisRunner(RunnerParts(settings, database, source, engine, notifier or runtime.publisher))
     worker_id = uuid.uuid4().hex[:12]
     queue: AnalysisQueue = runtime.queue
     service: AnalysisService = runtime.service

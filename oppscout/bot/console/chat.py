@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.markup import escape
 
-from oppscout.bot.render.text import coverage_line, cost_line, progress_line, queue_line, summary_table
+from oppscout.bot.render.text import cost_line, coverage_line, progress_line, queue_line, summary_table
 from oppscout.core.contract import AnalysisStatus, OpportunityResults
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.conversation.dialog import Dialog
@@ -43,7 +43,9 @@ class ConsoleChat:
     def __init__(self, runtime: Runtime, console: Console, *, confirm_always: bool = True) -> None:
         self.runtime = runtime
         self.console = console
-        self.chat = ChatService(runtime.database, runtime.service, Dialog(runtime.settings, confirm_always=confirm_always))
+        self.chat = ChatService(
+            runtime.database, runtime.service, Dialog(runtime.settings, confirm_always=confirm_always)
+        )
         self.thread = ThreadRef("console", "local", "console", uuid.uuid4().hex[:12], getpass.getuser())
         self._live = console.is_terminal
         self._line_open = False

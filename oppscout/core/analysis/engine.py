@@ -32,7 +32,9 @@ def _quotes(theme: Theme) -> list[Quote]:
             continue
         seen_authors.add(item.author.lower())
         quotes.append(
-            Quote(text=sentence, permalink=item.permalink, author=item.author, subreddit=item.subreddit, score=item.score)
+            Quote(
+                text=sentence, permalink=item.permalink, author=item.author, subreddit=item.subreddit, score=item.score
+            )
         )
         if len(quotes) == MAX_QUOTES:
             break

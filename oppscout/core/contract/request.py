@@ -109,7 +109,9 @@ class AnalysisRequest(CamelModel):
             raise ValueError(f"At most {MAX_KEYWORDS} keywords; you gave {len(cleaned)}.")
         for keyword in cleaned:
             if len(keyword) > MAX_KEYWORD_LENGTH:
-                raise ValueError(f"Keywords can be at most {MAX_KEYWORD_LENGTH} characters: '{keyword[:30]}…' is longer.")
+                raise ValueError(
+                    f"Keywords can be at most {MAX_KEYWORD_LENGTH} characters: '{keyword[:30]}…' is longer."
+                )
         return cleaned or None
 
     @field_validator("max_cost")

@@ -33,7 +33,9 @@ def describe_status(response: AnalysisResponse) -> str:
         )
     if response.status == AnalysisStatus.COMPLETED and response.results:
         n = len(response.results.opportunities)
-        return f"Your analysis of {subs} is complete with {n} opportunities. Spent ${response.cost_breakdown.total:.4f}."
+        return (
+            f"Your analysis of {subs} is complete with {n} opportunities. Spent ${response.cost_breakdown.total:.4f}."
+        )
     if response.status == AnalysisStatus.FAILED:
         return f"Your analysis of {subs} failed: {response.metadata.error}"
     return f"Your analysis of {subs} is {response.status.value}."

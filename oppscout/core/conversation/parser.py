@@ -50,9 +50,18 @@ ABOUT_RX = re.compile(
 
 INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
     (Intent.HELP, re.compile(r"^\s*(help|\?|what can you do\??|how does this work\??|commands)\s*[.!?]*\s*$", re.I)),
-    (Intent.CANCEL, re.compile(r"^\s*(cancel|stop|abort|kill)\b|\b(cancel|stop|abort) (that|it|the (scan|analysis|run))\b", re.I)),
+    (
+        Intent.CANCEL,
+        re.compile(r"^\s*(cancel|stop|abort|kill)\b|\b(cancel|stop|abort) (that|it|the (scan|analysis|run))\b", re.I),
+    ),
     (Intent.SPEND, re.compile(r"\b(spen[dt]|spending|cost so far|bill|budget left|how much (have|did) we)\b", re.I)),
-    (Intent.STATUS, re.compile(r"^\s*(status|progress)\s*[?.!]*\s*$|\b(how is|how's|where is|status of) (my|the|our) (last )?(analysis|scan|run|job)", re.I)),
+    (
+        Intent.STATUS,
+        re.compile(
+            r"^\s*(status|progress)\s*[?.!]*\s*$|\b(how is|how's|where is|status of) (my|the|our) (last )?(analysis|scan|run|job)",
+            re.I,
+        ),
+    ),
     (Intent.WATCH, re.compile(r"\b(watch|monitor|keep an eye on|alert me|notify me|dm me|ping me)\b", re.I)),
 ]
 NOT_KEYWORDS = {"me", "you", "us", "opportunities", "opportunity", "pain points", "complaints", "problems", "ideas"}

@@ -31,7 +31,9 @@ async def ledger_totals(session: AsyncSession, analysis_id: str) -> LedgerTotals
     zero = Decimal("0")
     query = select(
         func.coalesce(func.sum(case((settled, LedgerEntryRow.actual_usd), else_=zero)), zero),
-        func.coalesce(func.sum(case((LedgerEntryRow.status == RESERVED, LedgerEntryRow.reserved_usd), else_=zero)), zero),
+        func.coalesce(
+            func.sum(case((LedgerEntryRow.status == RESERVED, LedgerEntryRow.reserved_usd), else_=zero)), zero
+        ),
         func.coalesce(
             func.sum(case((settled & (LedgerEntryRow.kind == "llm"), LedgerEntryRow.actual_usd), else_=zero)), zero
         ),
