@@ -58,7 +58,8 @@ class Database:
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS_DIR))
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            # "heads": features add their tables in independent migrations off the same base.
+            command.upgrade(config, "heads")
 
         async with self.engine.begin() as connection:
             await connection.run_sync(upgrade)
