@@ -12,6 +12,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from oppscout.core.db.database import Database
+from oppscout.core.delivery import ThreadNotifier
 from oppscout.core.ports import AnalysisEngine, PostSource
 from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
@@ -72,6 +73,12 @@ def build_source(settings: Settings) -> PostSource:
     if settings.source == "demo":
         return DemoSource(item_delay=settings.demo_item_delay_seconds)
     raise ValueError(f"Unknown source '{settings.source}'; use 'demo'.")
+
+
+def build_thread_notifiers(settings: Settings) -> dict[str, ThreadNotifier]:
+    """The chat platforms this process can post to, by platform name (configured ones only)."""
+    notifiers: dict[str, ThreadNotifier] = {}
+    return notifiers
 
 
 def build_engine(settings: Settings) -> AnalysisEngine:

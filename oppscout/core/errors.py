@@ -36,3 +36,14 @@ class AnalysisCancelledError(AppError):
 
     def __init__(self, message: str = "This analysis was cancelled.") -> None:
         super().__init__(message)
+
+
+class VoiceError(AppError):
+    """A voice note could not be understood; the message says why and what to do."""
+
+
+class TranscriberUnavailableError(VoiceError):
+    """Transcription is down or not installed."""
+
+    def __init__(self, message: str = "Voice is unavailable right now, please type your request.") -> None:
+        super().__init__(message)

@@ -121,3 +121,20 @@ class AnalysisQueuePort(Protocol):
     async def status(self, analysis_id: str, recent_durations: Sequence[float]) -> QueueStatus:
         """Position in line and expected wait."""
         ...
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a voice note said."""
+
+    text: str
+    duration: float
+    language: str = "en"
+
+
+class Transcriber(Protocol):
+    """Speech to text for voice notes (faster-whisper in production)."""
+
+    async def transcribe(self, audio: bytes, *, filename: str = "", hotwords: Sequence[str] = ()) -> Transcript:
+        """Transcribe one audio file; raises a VoiceError subclass with a message for the user."""
+        ...

@@ -9,7 +9,8 @@ from oppscout.core.conversation.dialog import Dialog, RunAnalysis, SimpleAction
 from oppscout.core.conversation.parser import Intent
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
-from oppscout.core.errors import AppError
+from oppscout.core.errors import AppError, TranscriberUnavailableError, VoiceError
+from oppscout.core.ports import Transcriber
 from oppscout.core.service import AnalysisService, Submission
 
 
@@ -44,10 +45,27 @@ def describe_status(response: AnalysisResponse) -> str:
 class ChatService:
     """Keeps each thread's dialog state in the database and carries out what the dialog decides."""
 
-    def __init__(self, database: Database, analyses: AnalysisService, dialog: Dialog) -> None:
+    def __init__(
+        self, database: Database, analyses: AnalysisService, dialog: Dialog, transcriber: Transcriber | None = None
+    ) -> None:
         self.database = database
         self.analyses = analyses
         self.dialog = dialog
+        self.transcriber = transcriber
+
+    async def handle_voice(
+        self, thread: ThreadRef, audio: bytes, *, filename: str = "", idempotency_key: str | None = None
+    ) -> ChatOutcome:
+        """Transcribe a voice note, echo what was heard, and treat it as a message that needs confirming."""
+        if self.transcriber is None:
+            return ChatOutcome(messages=[TranscriberUnavailableError().message])
+        try:
+            transcript = await self.transcriber.transcribe(audio, filename=filename)
+        except VoiceError as error:
+            return ChatOutcome(messages=[error.message])
+        outcome = await self.handle(thread, transcript.text, voice=True, idempotency_key=idempotency_key)
+        outcome.messages.insert(0, f"I heard: “{transcript.text}”")
+        return outcome
 
     async def handle(
         self, thread: ThreadRef, text: str, *, voice: bool = False, idempotency_key: str | None = None
