@@ -26,6 +26,7 @@ from oppscout.core.contract import (
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
+from oppscout.core.db.repositories.feedback import FeedbackRepository
 from oppscout.core.db.repositories.inbound_events import InboundEventRepository
 from oppscout.core.db.repositories.ledger import ledger_totals
 from oppscout.core.db.repositories.stage_jobs import StageJobRepository
@@ -186,6 +187,20 @@ class AnalysisService:
                 await self.notifier.publish(CancelledEvent(analysis_id=analysis_id))
             return "Cancelled before it started. Nothing was charged."
         return "Stopping the analysis. Anything already spent stays on the bill; nothing more will be."
+
+    async def record_feedback(self, analysis_id: str, rank: int, *, platform: str, user_id: str, vote: int) -> str:
+        """Store a 👍 (vote > 0) or 👎 on the opportunity at ``rank`` (1-based); returns a thank-you."""
+        async with self.database.unit_of_work() as session:
+            row = await AnalysisRepository(session).get(analysis_id)
+            if row is None or not row.results:
+                raise NotFoundError("That analysis has no results to rate.")
+            opportunities = OpportunityResults.model_validate(row.results).opportunities
+            if not 1 <= rank <= len(opportunities):
+                raise NotFoundError("That opportunity is not in this analysis.")
+            await FeedbackRepository(session).record(
+                analysis_id, rank, opportunities[rank - 1].title, platform, user_id, vote
+            )
+        return "Thanks, noted 👍" if vote > 0 else "Thanks, noted 👎"
 
     async def reconcile(self) -> list[str]:
         """Queue analyses the database has as unfinished but Redis does not know; returns their ids."""

@@ -160,3 +160,19 @@ class InboundEventRow(Base):
     key: Mapped[str] = mapped_column(String(160), primary_key=True)
     received_at: Mapped[datetime]
     analysis_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class FeedbackRow(Base):
+    """A 👍 or 👎 from one person on one opportunity of an analysis (the latest vote counts)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("analysis_id", "rank", "platform", "user_id", name="uq_feedback_vote"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    analysis_id: Mapped[str] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    vote: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
