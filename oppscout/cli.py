@@ -76,6 +76,32 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the Slack and/or Discord bots that are configured."""
+    from oppscout.bot.launcher import run_bots
+    from oppscout.core.conversation.chat import ChatService
+    from oppscout.core.conversation.dialog import Dialog
+    from oppscout.core.errors import AppError
+    from oppscout.runtime import Runtime, build_transcriber
+
+    _logging(settings)
+
+    async def run() -> None:
+        runtime = await Runtime.open(settings)
+        chat = ChatService(runtime.database, runtime.service, Dialog(settings), build_transcriber(settings))
+        try:
+            await run_bots(runtime, chat)
+        finally:
+            await runtime.close()
+
+    try:
+        asyncio.run(run())
+    except AppError as error:
+        print(error.message, file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Run a worker until stopped (or until the queue is empty with --burst)."""
     from oppscout.jobs.worker import build_worker
@@ -133,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="play a conversation end to end on the demo data").set_defaults(fn=cmd_demo)
     sub.add_parser("chat", help="chat with the bot in this terminal").set_defaults(fn=cmd_chat)
+    sub.add_parser("bot", help="run the configured Slack and Discord bots").set_defaults(fn=cmd_bot)
     worker = sub.add_parser("worker", help="run an analysis worker")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     worker.set_defaults(fn=cmd_worker)

@@ -13,7 +13,7 @@ from redis.asyncio import ConnectionPool
 
 from oppscout.core.db.database import Database
 from oppscout.core.delivery import ThreadNotifier
-from oppscout.core.ports import AnalysisEngine, PostSource
+from oppscout.core.ports import AnalysisEngine, PostSource, Transcriber
 from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
 from oppscout.jobs.event_bus import RedisEventPublisher
@@ -79,6 +79,11 @@ def build_thread_notifiers(settings: Settings) -> dict[str, ThreadNotifier]:
     """The chat platforms this process can post to, by platform name (configured ones only)."""
     notifiers: dict[str, ThreadNotifier] = {}
     return notifiers
+
+
+def build_transcriber(settings: Settings) -> Transcriber | None:
+    """The voice-note transcriber, or None when voice is not available on this machine."""
+    return None
 
 
 def build_engine(settings: Settings) -> AnalysisEngine:
