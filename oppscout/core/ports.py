@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
@@ -11,8 +11,17 @@ from oppscout.core.contract import AnalysisRequest, OpportunityResults, QueueSta
 from oppscout.core.corpus import RedditItem
 from oppscout.core.events import AnalysisEvent
 
-ProgressCallback = Callable[[int, int], Awaitable[None]]
-"""Called with (items so far, items expected or 0 when unknown)."""
+
+class ProgressCallback(Protocol):
+    """Told how a fetch is going: (items so far, items expected or 0 when unknown).
+
+    ``message``, when given, says what the source is doing right now and is shown to the user
+    as it is, e.g. "waiting for Reddit's rate limit (12 s)".
+    """
+
+    def __call__(self, done: int, expected: int, message: str | None = None) -> Awaitable[None]:
+        """Report progress."""
+        ...
 
 
 @dataclass

@@ -121,9 +121,10 @@ class AnalysisRunner:
             self.database, self.notifier, analysis_id, stage, interval=self.settings.progress_interval_seconds
         )
 
-        async def on_progress(done: int, expected: int) -> None:
+        async def on_progress(done: int, expected: int, message: str | None = None) -> None:
             progress.posts = done
-            await progress.report(done, expected, f"collecting posts: {done} so far")
+            # A message is news (e.g. a rate-limit wait): show it now rather than at the next tick.
+            await progress.report(done, expected, message or f"collecting posts: {done} so far", force=bool(message))
 
         batch = await self.parts.source.fetch_posts(request, on_progress)
         async with self.database.unit_of_work() as session:
@@ -156,9 +157,9 @@ class AnalysisRunner:
             posts=len(posts),
         )
 
-        async def on_progress(done: int, expected: int) -> None:
+        async def on_progress(done: int, expected: int, message: str | None = None) -> None:
             progress.comments = done
-            await progress.report(done, expected, f"reading comments: {done} so far")
+            await progress.report(done, expected, message or f"reading comments: {done} so far", force=bool(message))
 
         batch = await self.parts.source.fetch_comments(posts, MAX_COMMENT_CALLS, on_progress)
         async with self.database.unit_of_work() as session:

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy async URL; SQLite in data_dir when unset.")
     redis_url: str | None = Field(default=None, description="Redis URL; an embedded Redis is started when unset.")
 
-    source: str = Field(default="demo", description="Where posts come from: demo or reddit.")
+    source: str = Field(default="demo", description="Where posts come from: demo, reddit or dump.")
     demo_item_delay_seconds: float = Field(default=0.0, ge=0, description="Pause per demo item, to watch progress.")
     max_cost_cap_usd: Decimal = Field(
         default=Decimal("25"), ge=0, description="Highest maxCost one analysis may ask for."
@@ -49,6 +49,31 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     model_prices: dict[str, ModelPrice] = Field(default_factory=_default_prices)
     reddit_price_per_1000_calls_usd: Decimal = Decimal("0")
+
+    # Reddit's Data API (source=reddit): app-only OAuth with a script or web app's credentials.
+    reddit_client_id: SecretStr | None = None
+    reddit_client_secret: SecretStr | None = None
+    reddit_user_agent_platform: str = Field(default="server", description="First part of Reddit's User-Agent form.")
+    reddit_app_id: str = Field(default="oppscout", description="App id in the User-Agent.")
+    reddit_app_version: str = Field(default="0.1.0", description="App version in the User-Agent.")
+    reddit_username: str = Field(default="oppscout", description="Reddit account responsible for the app (by /u/…).")
+    reddit_oauth_url: str = "https://oauth.reddit.com"
+    reddit_url: str = "https://www.reddit.com"
+    reddit_short_url: str = "https://redd.it"
+    reddit_timeout_seconds: float = Field(default=16, gt=0, description="Timeout of one HTTP request to Reddit.")
+    reddit_max_outage_seconds: float = Field(
+        default=300, ge=0, description="How long one call may keep failing (429/5xx) before the analysis fails."
+    )
+    reddit_max_backoff_seconds: float = Field(default=60, gt=0, description="Longest single wait between retries.")
+    reddit_replace_more_limit: int = Field(
+        default=2, ge=0, description="Most 'load more comments' calls per post (bounded replace_more)."
+    )
+    reddit_cache_ttl_seconds: int = Field(
+        default=3600, ge=0, description="How long fetched listings, comment trees and subreddit names are reused."
+    )
+    reddit_retention_days: int = Field(
+        default=30, ge=1, description="Raw Reddit text older than this is purged by a scheduled job."
+    )
 
     worker_concurrency: int = Field(default=4, ge=1)
     stage_timeout_seconds: int = Field(default=900, ge=1, description="A stage running longer is retried elsewhere.")
@@ -65,6 +90,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'oppscout.db').resolve()}"
+
+    @property
+    def reddit_user_agent(self) -> str:
+        """The User-Agent in Reddit's required form ``<platform>:<app id>:<version> (by /u/<name>)``."""
+        return (
+            f"{self.reddit_user_agent_platform}:{self.reddit_app_id}:{self.reddit_app_version} "
+            f"(by /u/{self.reddit_username})"
+        )
 
     @property
     def reports_dir(self) -> Path:
