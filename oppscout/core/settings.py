@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -83,6 +84,20 @@ class Settings(BaseSettings):
     queue_name: str = "oppscout:queue"
 
     log_level: str = "INFO"
+
+    # Slack: single-workspace bot token by default; Socket Mode (app token) or HTTP (signing secret).
+    slack_bot_token: SecretStr | None = Field(default=None, description="xoxb- token; Slack is on when set.")
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Verifies HTTP requests from Slack.")
+    slack_app_token: SecretStr | None = Field(default=None, description="xapp- token for Socket Mode.")
+    slack_mode: Literal["http", "socket"] = Field(default="http", description="Events over HTTP or Socket Mode.")
+    slack_api_base_url: str = Field(default="https://slack.com/api/", description="Web API base (proxies, staging).")
+    slack_host: str = Field(default="0.0.0.0", description="Interface the HTTP mode endpoint listens on.")
+    slack_port: int = Field(default=3000, ge=0, le=65535, description="Port of the HTTP mode endpoint.")
+    slack_events_path: str = Field(default="/slack/events", description="Path of the HTTP mode endpoint.")
+    slack_progress_update_seconds: float = Field(
+        default=3.0, ge=0, description="Least time between two chat.update calls on one progress message."
+    )
+    slack_max_audio_bytes: int = Field(default=25_000_000, ge=1, description="Largest voice clip downloaded.")
 
     @property
     def resolved_database_url(self) -> str:
