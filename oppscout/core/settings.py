@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     )
     slack_max_audio_bytes: int = Field(default=25_000_000, ge=1, description="Largest voice clip downloaded.")
 
+    discord_token: SecretStr | None = Field(default=None, description="Discord bot token; Discord is on when set.")
+    discord_application_id: int | None = Field(
+        default=None, description="Application id (read from the API when unset)."
+    )
+    discord_api_base_url: str = Field(
+        default="https://discord.com/api/v10", description="Discord REST base (proxies, staging, tests)."
+    )
+    discord_sync_commands: bool = Field(default=True, description="Register slash commands at start-up.")
+    discord_max_voice_seconds: float = Field(default=120, gt=0, description="Longest voice message transcribed.")
+    discord_max_voice_bytes: int = Field(default=10_000_000, ge=1, description="Largest voice message downloaded.")
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL in use: the configured one or SQLite inside ``data_dir``."""
