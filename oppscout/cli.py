@@ -33,7 +33,7 @@ def _logging(settings: Settings, *, quiet: bool = False) -> None:
 
 async def _with_worker(settings: Settings, body: Callable[..., Awaitable[None]]) -> None:
     """Open the runtime, run a worker in this process beside ``body``, then shut both down."""
-    from oppscout.jobs.worker import build_worker
+    from oppscout.jobs.worker import build_worker, stop_worker
     from oppscout.runtime import Runtime, build_engine, build_source
 
     runtime = await Runtime.open(settings)
@@ -42,9 +42,7 @@ async def _with_worker(settings: Settings, body: Callable[..., Awaitable[None]])
     try:
         await body(runtime)
     finally:
-        worker_task.cancel()
-        await asyncio.gather(worker_task, return_exceptions=True)
-        await worker.close()
+        await stop_worker(worker, worker_task)
         await runtime.close()
 
 

@@ -184,6 +184,7 @@ class AnalysisRunner:
             progress.posts, progress.comments = posts, len(items) - posts
             await progress.report(0, 1, f"analysing {len(items)} posts and comments", force=True)
             results = await self.parts.engine.analyze(items, request)
+            await progress.report(1, 1, f"found {len(results.opportunities)} opportunities", force=True)
             checkpoint = collect_job.checkpoint if collect_job else {}
             results.coverage.truncated = bool(checkpoint.get("truncated"))
             async with self.database.unit_of_work() as session:

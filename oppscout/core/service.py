@@ -202,12 +202,15 @@ class AnalysisService:
             )
         return "Thanks, noted 👍" if vote > 0 else "Thanks, noted 👎"
 
-    async def reconcile(self) -> list[str]:
-        """Queue analyses the database has as unfinished but Redis does not know; returns their ids."""
+    async def reconcile(self, *, grace: timedelta = RECONCILE_GRACE) -> list[str]:
+        """Queue analyses the database has as unfinished but Redis does not know; returns their ids.
+
+        Rows younger than ``grace`` are left alone: their submitter may be enqueuing them right now.
+        """
         requeued: list[str] = []
         async with self.database.unit_of_work() as session:
-            rows = await AnalysisRepository(session).list_queued(created_before=utcnow() - RECONCILE_GRACE)
-            processing = await AnalysisRepository(session).list_processing(started_before=utcnow() - RECONCILE_GRACE)
+            rows = await AnalysisRepository(session).list_queued(created_before=utcnow() - grace)
+            processing = await AnalysisRepository(session).list_processing(started_before=utcnow() - grace)
         for row in [*rows, *processing]:
             stage = await self._next_stage(row.id)
             if stage is None or await self.queue.any_stage_running(row.id):

@@ -14,13 +14,14 @@ from typing import Any
 from arq import Worker, cron, func
 
 from oppscout.core.db.database import Database
+from oppscout.core.delivery import ConversationNotifier, FanoutNotifier
 from oppscout.core.ports import AnalysisEngine, Notifier, PostSource
 from oppscout.core.runner import AnalysisRunner, RunnerParts
 from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
 from oppscout.jobs import tasks
 from oppscout.jobs.queue import WORKER_KEY_PREFIX, AnalysisQueue
-from oppscout.runtime import Runtime
+from oppscout.runtime import Runtime, build_thread_notifiers, connect_redis
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5
@@ -48,7 +49,9 @@ def build_worker(
     """An arq worker running the stages of analyses from ``runtime``'s queue."""
     settings: Settings = runtime.settings
     database: Database = runtime.database
-    runner = AnalysisRunner(RunnerParts(settings, database, source, engine, notifier or runtime.publisher))
+    if notifier is None:
+        notifier = FanoutNotifier([runtime.publisher, ConversationNotifier(database, build_thread_notifiers(settings))])
+    runner = AnalysisRunner(RunnerParts(settings, database, source, engine, notifier))
     worker_id = uuid.uuid4().hex[:12]
     queue: AnalysisQueue = runtime.queue
     service: AnalysisService = runtime.service
@@ -74,7 +77,8 @@ def build_worker(
             func(tasks.ai_analysis, name="ai-analysis"),
         ],
         cron_jobs=[cron(tasks.reconcile, name="reconcile", second=reconcile_seconds, run_at_startup=False)],
-        redis_pool=runtime.redis,
+        # Its own connection pool: arq closes the pool when the worker stops.
+        redis_pool=connect_redis(runtime.redis_url, settings.queue_name),
         queue_name=settings.queue_name,
         max_jobs=settings.worker_concurrency,
         job_timeout=settings.stage_timeout_seconds,
@@ -89,3 +93,18 @@ def build_worker(
         log_results=False,
     )
     return worker
+
+
+async def stop_worker(worker: Worker, task: asyncio.Task[None], *, grace: float = 5.0) -> None:
+    """Stop a worker running in this process: stop polling, let running jobs finish for ``grace``
+    seconds, then cancel the rest (arq runs cancelled jobs again later; stages are idempotent)."""
+    task.cancel()
+    running = [t for t in worker.tasks.values() if not t.done()]
+    if running:
+        await asyncio.wait(running, timeout=grace)
+    for job in running:
+        job.cancel()
+    await asyncio.gather(task, *running, return_exceptions=True)
+    if worker.on_shutdown:
+        await worker.on_shutdown(worker.ctx)
+    await worker.pool.aclose()
