@@ -42,7 +42,12 @@ async def test_a_priced_call_is_reserved_then_settled_at_its_real_cost(database:
     assert (await gov.totals()).reserved == Decimal("0.3")
     await gov.settle(reservation, PRICES.llm_cost("fake-model", 90_000, 20_000), tokens_in=90_000, tokens_out=20_000)
     totals = await gov.totals()
-    assert (totals.spent, totals.reserved, totals.tokens_in, totals.tokens_out) == (Decimal("0.17"), 0, 90_000, 20_000)
+    assert (totals.spent, totals.reserved, totals.tokens_in, totals.tokens_out) == (
+        Decimal("0.17"),
+        Decimal(0),
+        90_000,
+        20_000,
+    )
     breakdown = await gov.breakdown()
     assert breakdown.llm_cost == Decimal("0.17")
     assert breakdown.remaining == Decimal("0.83")
