@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from oppscout.core.analysis.scoring import components, score
+from oppscout.core.analysis.scoring import Scale, components, score
 from oppscout.core.analysis.signals import WEIGHTS, SignalKind, detect, is_usable
+from oppscout.core.analysis.text import topic_tokens
 from oppscout.core.analysis.themes import Evidence, Theme, group
 from oppscout.core.contract import AnalysisRequest, Coverage, Opportunity, OpportunityResults, Quote
 from oppscout.core.corpus import ItemKind, RedditItem
@@ -14,16 +15,26 @@ from oppscout.core.corpus import ItemKind, RedditItem
 TOP_N = 10
 MAX_QUOTES = 5
 MAX_QUOTE_CHARS = 320
+MIN_AUTHORS = 3
+# A quote must share at least this much of the theme's core vocabulary to illustrate it.
+QUOTE_TOPIC_TERMS = 15
 # A signal that is only an advice request is not a product opportunity on its own.
 PRODUCT_SIGNALS = {k for k in SignalKind if k != SignalKind.ADVICE_REQUEST}
 
 
 def _quotes(theme: Theme) -> list[Quote]:
+    core = sorted(theme.centroid, key=lambda t: (-theme.centroid[t], t))[:QUOTE_TOPIC_TERMS]
+    weights = {t: theme.centroid[t] for t in core}
     candidates = []
     for m in theme.members:
         for s in m.signals:
-            if s.kind in PRODUCT_SIGNALS and 25 <= len(s.sentence) <= MAX_QUOTE_CHARS:
-                candidates.append((WEIGHTS[s.kind] * (1 + max(0, m.item.score) ** 0.3), s.sentence, m.item))
+            if s.kind not in PRODUCT_SIGNALS or not 25 <= len(s.sentence) <= MAX_QUOTE_CHARS:
+                continue
+            # A quote must say something about the theme's subject, not only "I'd pay for that".
+            topical = sum(weights.get(t, 0.0) for t in set(topic_tokens(s.sentence)))
+            if topical > 0:
+                rank = WEIGHTS[s.kind] * (1 + max(0, m.item.score) ** 0.3) * (0.5 + topical)
+                candidates.append((rank, s.sentence, m.item))
     candidates.sort(key=lambda c: (-c[0], c[2].reddit_id))
     quotes: list[Quote] = []
     seen_authors: set[str] = set()
@@ -42,7 +53,9 @@ def _quotes(theme: Theme) -> list[Quote]:
 
 
 def _title(theme: Theme) -> str:
-    return " / ".join(p.capitalize() if i == 0 else p for i, p in enumerate(theme.phrases[:2])) or "Untitled theme"
+    return (
+        " / ".join(p[:1].upper() + p[1:] if i == 0 else p for i, p in enumerate(theme.phrases[:2])) or "Untitled theme"
+    )
 
 
 def _problem(theme: Theme, quotes: list[Quote]) -> str:
@@ -63,10 +76,12 @@ def analyze_items(items: Sequence[RedditItem], request: AnalysisRequest) -> Oppo
         signals = detect(item)
         if any(s.kind in PRODUCT_SIGNALS for s in signals):
             evidence.append(Evidence(item, signals))
-    themes = [t for t in group(evidence, posts) if len(t.authors) >= 2]
+    # One person's complaint, however loud, is an anecdote: a theme needs several voices.
+    themes = [t for t in group(evidence, posts) if len(t.authors) >= MIN_AUTHORS]
+    scale = Scale.of(themes)
     opportunities: list[Opportunity] = []
     for theme in themes:
-        parts = components(theme, request.time_range.start, request.time_range.end)
+        parts = components(theme, request.time_range.start, request.time_range.end, scale)
         total, points = score(parts)
         quotes = _quotes(theme)
         if not quotes:

@@ -1,4 +1,4 @@
-"""Tokens and TF-IDF vectors for grouping similar complaints."""
+"""Tokens, TF-IDF vectors and phrases for grouping similar complaints and naming the groups."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import pairwise
 
-WORD = re.compile(r"[a-z][a-z0-9']+")
+WORD = re.compile(r"[a-z][a-z0-9'-]*[a-z0-9]|[a-z]{2}")
 STOPWORDS = frozenset(
     [
         "a",
         "about",
         "above",
+        "actually",
         "after",
         "again",
         "against",
@@ -23,10 +24,14 @@ STOPWORDS = frozenset(
         "an",
         "and",
         "any",
+        "anybody",
+        "anyone",
+        "anything",
         "are",
         "aren't",
         "as",
         "at",
+        "back",
         "be",
         "because",
         "been",
@@ -40,8 +45,11 @@ STOPWORDS = frozenset(
         "can",
         "can't",
         "cannot",
+        "cant",
         "could",
         "couldn't",
+        "day",
+        "days",
         "did",
         "didn't",
         "do",
@@ -49,15 +57,26 @@ STOPWORDS = frozenset(
         "doesn't",
         "doing",
         "don't",
+        "dont",
         "down",
         "during",
         "each",
+        "edit",
+        "even",
+        "every",
+        "everyone",
         "few",
         "for",
         "from",
         "further",
         "get",
+        "go",
+        "going",
+        "gonna",
+        "good",
         "got",
+        "great",
+        "guys",
         "had",
         "hadn't",
         "has",
@@ -69,6 +88,7 @@ STOPWORDS = frozenset(
         "he'd",
         "he'll",
         "he's",
+        "help",
         "her",
         "here",
         "here's",
@@ -85,6 +105,7 @@ STOPWORDS = frozenset(
         "i'm",
         "i've",
         "if",
+        "im",
         "in",
         "into",
         "is",
@@ -93,22 +114,38 @@ STOPWORDS = frozenset(
         "it's",
         "its",
         "itself",
+        "ive",
         "just",
+        "kind",
+        "know",
         "let's",
         "like",
+        "literally",
+        "lol",
+        "lot",
+        "lots",
+        "made",
+        "make",
+        "many",
         "me",
+        "month",
+        "months",
         "more",
         "most",
+        "much",
         "mustn't",
         "my",
         "myself",
+        "need",
         "no",
         "nor",
         "not",
+        "now",
         "of",
         "off",
         "on",
         "once",
+        "one",
         "only",
         "or",
         "other",
@@ -119,7 +156,11 @@ STOPWORDS = frozenset(
         "out",
         "over",
         "own",
+        "people",
+        "post",
+        "pretty",
         "really",
+        "reddit",
         "same",
         "shan't",
         "she",
@@ -130,10 +171,19 @@ STOPWORDS = frozenset(
         "shouldn't",
         "so",
         "some",
+        "someone",
+        "something",
+        "sort",
+        "still",
+        "stuff",
+        "sub",
         "such",
         "than",
+        "thank",
+        "thanks",
         "that",
         "that's",
+        "thats",
         "the",
         "their",
         "theirs",
@@ -148,22 +198,36 @@ STOPWORDS = frozenset(
         "they'll",
         "they're",
         "they've",
+        "thing",
+        "things",
+        "think",
         "this",
         "those",
         "through",
+        "time",
         "to",
+        "today",
         "too",
+        "two",
         "under",
         "until",
         "up",
+        "use",
+        "used",
+        "using",
         "very",
+        "want",
         "was",
         "wasn't",
+        "way",
         "we",
         "we'd",
         "we'll",
         "we're",
         "we've",
+        "week",
+        "weeks",
+        "well",
         "were",
         "weren't",
         "what",
@@ -184,6 +248,10 @@ STOPWORDS = frozenset(
         "won't",
         "would",
         "wouldn't",
+        "yeah",
+        "year",
+        "years",
+        "yes",
         "you",
         "you'd",
         "you'll",
@@ -193,76 +261,172 @@ STOPWORDS = frozenset(
         "yours",
         "yourself",
         "yourselves",
-        "im",
-        "ive",
-        "dont",
-        "cant",
-        "thats",
-        "lol",
-        "yeah",
-        "yes",
-        "anyone",
-        "anybody",
-        "everyone",
-        "someone",
-        "something",
-        "anything",
-        "thing",
-        "things",
-        "stuff",
-        "lot",
-        "lots",
-        "much",
-        "many",
-        "even",
-        "still",
-        "one",
-        "two",
-        "now",
-        "every",
-        "back",
-        "know",
-        "think",
-        "want",
-        "need",
-        "make",
-        "made",
-        "go",
-        "going",
-        "gonna",
-        "use",
-        "using",
-        "used",
-        "way",
-        "well",
-        "good",
-        "great",
-        "actually",
-        "literally",
-        "pretty",
-        "kind",
-        "sort",
-        "time",
-        "year",
-        "years",
-        "month",
-        "months",
-        "week",
-        "weeks",
-        "day",
-        "days",
-        "today",
-        "guys",
-        "people",
-        "help",
-        "thanks",
-        "thank",
-        "edit",
-        "post",
-        "reddit",
-        "sub",
     ]
 )
+# Words that carry feeling or filler but never say what a problem is about: a theme named
+# "worst part / drives nuts" tells the reader nothing, so such words never start or end a name.
+NAME_STOPWORDS = STOPWORDS | frozenset(
+    [
+        "worst",
+        "part",
+        "drives",
+        "nuts",
+        "tired",
+        "sick",
+        "happily",
+        "gladly",
+        "honestly",
+        "seriously",
+        "basically",
+        "totally",
+        "pay",
+        "pays",
+        "paid",
+        "paying",
+        "would",
+        "could",
+        "literally",
+        "anyone",
+        "else",
+        "someone",
+        "every",
+        "always",
+        "never",
+        "ever",
+        "right",
+        "left",
+        "little",
+        "big",
+        "bad",
+        "better",
+        "best",
+        "new",
+        "old",
+        "first",
+        "last",
+        "next",
+        "real",
+        "whole",
+        "full",
+        "same",
+        "says",
+        "said",
+        "say",
+        "tell",
+        "told",
+        "ask",
+        "asked",
+        "asking",
+        "feel",
+        "feels",
+        "felt",
+        "look",
+        "looks",
+        "looking",
+        "try",
+        "tried",
+        "trying",
+        "start",
+        "started",
+        "keep",
+        "kept",
+        "find",
+        "found",
+        "work",
+        "works",
+        "worked",
+        "working",
+        "hours",
+        "lose",
+        "lost",
+        "losing",
+        "end",
+        "just",
+        "getting",
+        "happen",
+        "happens",
+        "happened",
+        "wish",
+        "hate",
+        "love",
+        "mean",
+        "means",
+        "sure",
+        "probably",
+        "maybe",
+        "okay",
+        "please",
+        "wait",
+        "waiting",
+        "money",
+        "part",
+        "nuts",
+        "crazy",
+        "insane",
+        "option",
+        "options",
+        "actual",
+        "actually",
+        "sorry",
+        "else",
+        "forget",
+        "forgot",
+        "enough",
+        "seem",
+        "seems",
+        "make",
+        "current",
+        "sound",
+        "ways",
+        "feel",
+        "swear",
+        "ugh",
+        "worse",
+        "even",
+        "fix",
+        "deal",
+        "thinking",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "days",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "morning",
+        "night",
+        "hour",
+    ]
+)
+
+
+# Words people use interchangeably for one business problem, mapped to one stem, so that
+# "overdue", "unpaid" and "late" link threads about the same thing.
+SYNONYMS = {
+    "overdu": "late",
+    "unpaid": "late",
+    "outstand": "late",
+    "owes": "late",
+    "owed": "late",
+    "chas": "chase",
+    "nagg": "chase",
+    "follow-up": "chase",
+    "follow-ups": "chase",
+    "net-30": "net",
+    "net-60": "net",
+    "net30": "net",
+    "net60": "net",
+    "dunn": "dunning",
+    "declin": "fail",
+    "expir": "fail",
+    "no-show": "noshow",
+    "no-shows": "noshow",
+    "subscription": "subscript",
+    "receipt": "receipt",
+}
 
 
 def stem(word: str) -> str:
@@ -271,18 +435,62 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             word = word[: -len(suffix)]
             break
+    else:
+        if word.endswith("s") and not word.endswith(("ss", "us", "as", "is")) and len(word) >= 4:
+            word = word[:-1]
     return word.rstrip("e") if len(word) > 4 else word
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of ``text`` as written, hyphenated words kept whole."""
+    return [w[:-2] if w.endswith("'s") else w for w in WORD.findall(text.lower())]
 
 
 def tokens(text: str) -> list[str]:
     """Content words of ``text``, lower-cased and stemmed."""
-    return [stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2]
+    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2]
+
+
+def topic_tokens(text: str) -> list[str]:
+    """Words that say what ``text`` is about: content words without feelings and filler, synonyms joined."""
+    return [SYNONYMS.get(t, t) for t in (stem(w) for w in words(text) if w not in NAME_STOPWORDS and len(w) > 2)]
+
+
+def phrases(text: str) -> dict[str, str]:
+    """Candidate theme names in ``text``: pairs of content words at most one small word apart.
+
+    Keys are the pairs' stems with synonyms joined, so "unpaid invoices" and "overdue invoice"
+    count as one phrase; the value is the span as written ("chasing late payments"), so a
+    name always shows words people really used.
+    """
+    found: dict[str, str] = {}
+    lowered = text.lower()
+    spans = [(m.start(), m.end(), m.group(0)) for m in WORD.finditer(lowered)]
+    for n, (start, _, a) in enumerate(spans):
+        if a in NAME_STOPWORDS or len(a) < 3:
+            continue
+        for gap in (1, 2):
+            if n + gap >= len(spans):
+                break
+            end, b = spans[n + gap][1], spans[n + gap][2]
+            if gap == 2 and spans[n + 1][2] not in STOPWORDS:
+                break
+            if b in NAME_STOPWORDS or len(b) < 3 or not _one_clause(lowered[start:end]):
+                continue
+            sa, sb = stem(a.removesuffix("'s")), stem(b.removesuffix("'s"))
+            found.setdefault(f"{SYNONYMS.get(sa, sa)} {SYNONYMS.get(sb, sb)}", text[start:end])
+            break
+    return found
+
+
+def _one_clause(span: str) -> bool:
+    return not any(c in span for c in '.,;:!?()\n"/')
 
 
 def bigrams(text: str) -> list[str]:
-    """Adjacent content-word pairs, as written (lower case, not stemmed), for naming themes."""
-    words = [w for w in WORD.findall(text.lower()) if len(w) > 2]
-    return [f"{a} {b}" for a, b in pairwise(words) if a not in STOPWORDS and b not in STOPWORDS]
+    """Adjacent content-word pairs, as written (lower case, not stemmed)."""
+    ws = [w for w in words(text) if len(w) > 2]
+    return [f"{a} {b}" for a, b in pairwise(ws) if a not in STOPWORDS and b not in STOPWORDS]
 
 
 Vector = dict[str, float]
@@ -302,17 +510,33 @@ def tfidf(doc: list[str], weights: dict[str, float]) -> Vector:
     """A unit-length TF-IDF vector."""
     counts = Counter(doc)
     vec = {t: (1 + math.log(c)) * weights.get(t, 1.0) for t, c in counts.items()}
+    return normalized(vec)
+
+
+def normalized(vec: Vector) -> Vector:
+    """``vec`` scaled to unit length."""
     norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
     return {t: v / norm for t, v in vec.items()}
 
 
-def cosine(a: Vector, b: Vector) -> float:
-    """Cosine similarity of two vectors (``a`` unit-length, ``b`` any length)."""
+def top_terms(vec: Vector, n: int) -> Vector:
+    """The ``n`` heaviest terms of ``vec``, renormalised (keeps centroids small and comparisons fast)."""
+    if len(vec) <= n:
+        return normalized(vec)
+    return normalized(dict(sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:n]))
+
+
+def dot(a: Vector, b: Vector) -> float:
+    """Dot product (the cosine when both are unit-length)."""
     if len(a) > len(b):
         a, b = b, a
-    dot = sum(v * b.get(t, 0.0) for t, v in a.items())
-    norm_b = math.sqrt(sum(v * v for v in b.values())) or 1.0
-    return dot / norm_b
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+def cosine(a: Vector, b: Vector) -> float:
+    """Cosine similarity of two vectors of any length."""
+    norm = math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values())) or 1.0
+    return dot(a, b) / norm
 
 
 def add_into(target: Vector, vec: Vector, factor: float = 1.0) -> None:
