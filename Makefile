@@ -1,0 +1,35 @@
+# Opportunity Scout — the two commands of the quick start are `make demo` and `make test`.
+# Both set everything up from nothing (uv, the virtualenv, the locked dependencies) first.
+
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+.PHONY: setup demo chat test lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+setup: $(UV)
+	$(UV) sync --frozen --quiet
+
+demo: setup
+	$(UV) run oppscout demo
+
+chat: setup
+	$(UV) run oppscout chat
+
+test: setup
+	$(UV) run pytest
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+bench: setup
+	$(UV) run python -m bench.bench_demo
+	$(UV) run python -m bench.bench_enqueue
+
+clean:
+	rm -rf .venv .tools .oppscout .pytest_cache .mypy_cache .ruff_cache
