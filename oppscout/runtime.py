@@ -78,6 +78,10 @@ def build_source(settings: Settings) -> PostSource:
 def build_thread_notifiers(settings: Settings) -> dict[str, ThreadNotifier]:
     """The chat platforms this process can post to, by platform name (configured ones only)."""
     notifiers: dict[str, ThreadNotifier] = {}
+    if settings.slack_bot_token is not None:
+        from oppscout.bot.slack.app import build_slack_notifier
+
+        notifiers["slack"] = build_slack_notifier(settings)
     return notifiers
 
 

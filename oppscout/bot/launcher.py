@@ -15,6 +15,10 @@ PlatformRunner = Callable[[Runtime, ChatService], Awaitable[None]]
 def configured_platforms(runtime: Runtime) -> dict[str, PlatformRunner]:
     """The platforms whose credentials are in settings, by name."""
     platforms: dict[str, PlatformRunner] = {}
+    if runtime.settings.slack_bot_token is not None:
+        from oppscout.bot.slack.app import run_slack
+
+        platforms["slack"] = run_slack
     return platforms
 
 

@@ -1,0 +1,1 @@
+"""The Slack app: slash command, mentions, DMs, voice clips, buttons, threaded progress and App Home."""

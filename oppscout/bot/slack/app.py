@@ -1,0 +1,128 @@
+"""The Slack app: a slack-bolt ``AsyncApp`` with every listener, served over HTTP or Socket Mode.
+
+``build_slack_app`` wires the listeners; ``SlackEndpoint`` is the HTTP request handler (an aiohttp
+handler that the web app can mount as a route, or served on its own by ``run_slack``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from oppscout.bot.slack.actions import register_actions
+from oppscout.bot.slack.audio import AudioFetcher
+from oppscout.bot.slack.conversation import SlackConversations
+from oppscout.bot.slack.home import SlackHome, register_home
+from oppscout.bot.slack.listeners import register_entry_points
+from oppscout.bot.slack.notifier import SlackThreadNotifier
+from oppscout.bot.slack.poster import SlackPoster, build_client
+from oppscout.core.conversation.chat import ChatService
+from oppscout.core.errors import AppError
+from oppscout.core.settings import Settings
+from oppscout.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SlackApp:
+    """The Bolt app and the parts behind it."""
+
+    bolt: AsyncApp
+    conversations: SlackConversations
+    home: SlackHome
+
+
+def build_slack_app(
+    settings: Settings, runtime: Runtime, chat: ChatService, *, client: AsyncWebClient | None = None
+) -> SlackApp:
+    """The Bolt app for ``settings``: signature checks on, the bot's own messages ignored, every listener attached."""
+    if settings.slack_bot_token is None:
+        raise AppError("Slack needs OPPSCOUT_SLACK_BOT_TOKEN (the xoxb- bot token from the app's install page).")
+    if settings.slack_mode == "http" and settings.slack_signing_secret is None:
+        raise AppError("Slack HTTP mode needs OPPSCOUT_SLACK_SIGNING_SECRET (Basic Information → Signing Secret).")
+    client = client or build_client(settings)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=secret,
+        # Socket Mode requests carry no signature; Bolt skips verification for them by itself.
+        request_verification_enabled=True,
+        ignoring_self_events_enabled=True,
+        process_before_response=False,
+        name="oppscout",
+    )
+    poster = SlackPoster(client)
+    fetcher = AudioFetcher(settings.slack_bot_token.get_secret_value(), settings.slack_max_audio_bytes)
+    conversations = SlackConversations(chat, runtime.service, runtime.database, poster, fetcher)
+    home = SlackHome(settings, runtime.database, poster)
+    register_entry_points(bolt, conversations)
+    register_actions(bolt, conversations)
+    register_home(bolt, home)
+    return SlackApp(bolt, conversations, home)
+
+
+def build_slack_notifier(settings: Settings) -> SlackThreadNotifier:
+    """The worker-side notifier that posts analysis events into Slack threads."""
+    return SlackThreadNotifier(
+        SlackPoster(build_client(settings)), min_update_interval=settings.slack_progress_update_seconds
+    )
+
+
+class SlackEndpoint:
+    """The Events API / interactivity / slash command endpoint as an aiohttp handler (mountable)."""
+
+    def __init__(self, bolt: AsyncApp) -> None:
+        self.bolt = bolt
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Verify, dispatch and answer one request from Slack."""
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    def web_app(self, path: str) -> web.Application:
+        """A small aiohttp application serving this endpoint at ``path`` (POST) and a health check."""
+        app = web.Application()
+        app.router.add_post(path, self.handle)
+        app.router.add_get("/healthz", self._health)
+        return app
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+
+async def serve_http(endpoint: SlackEndpoint, host: str, port: int, path: str) -> web.AppRunner:
+    """Start serving ``endpoint``; the caller cleans up the returned runner."""
+    runner = web.AppRunner(endpoint.web_app(path), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+async def run_slack(runtime: Runtime, chat: ChatService) -> None:
+    """``oppscout bot``'s Slack part: serve until cancelled, in the configured mode."""
+    settings = runtime.settings
+    app = build_slack_app(settings, runtime, chat)
+    if settings.slack_mode == "socket":
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        if settings.slack_app_token is None:
+            raise AppError("Slack Socket Mode needs OPPSCOUT_SLACK_APP_TOKEN (an xapp- token with connections:write).")
+        handler = AsyncSocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value())
+        log.info("Slack: Socket Mode")
+        await handler.start_async()  # type: ignore[no-untyped-call]
+        return
+    runner = await serve_http(
+        SlackEndpoint(app.bolt), settings.slack_host, settings.slack_port, settings.slack_events_path
+    )
+    log.info("Slack: listening on %s:%s%s", settings.slack_host, settings.slack_port, settings.slack_events_path)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

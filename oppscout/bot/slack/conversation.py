@@ -1,0 +1,133 @@
+"""Slack threads as conversations: dedupe deliveries, run one ChatService turn, reply in the thread.
+
+Listeners translate Slack payloads into a ``ThreadRef`` and text, then call one method here. This
+is where replies get their Block Kit (buttons when the dialog is waiting for a yes), and where an
+analysis that was just queued gets its progress message, which the worker then edits in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from oppscout.bot.render.blockkit import confirmation_blocks, message_blocks, queued_text
+from oppscout.bot.slack.audio import AudioFetcher, audio_file
+from oppscout.bot.slack.poster import SlackPoster
+from oppscout.core.contract import AnalysisStatus
+from oppscout.core.conversation.chat import ChatOutcome, ChatService
+from oppscout.core.conversation.dialog import HELP_TEXT
+from oppscout.core.db.database import Database
+from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
+from oppscout.core.db.repositories.inbound_events import InboundEventRepository
+from oppscout.core.db.repositories.thread_lookup import ThreadLookup
+from oppscout.core.errors import AppError, VoiceError
+from oppscout.core.service import AnalysisService
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+MENTION = re.compile(r"<@[A-Z0-9]+>\s*[:,]?\s*")
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a minute."
+
+
+def strip_mentions(text: str) -> str:
+    """The message without ``<@U…>`` mentions of the bot or anyone else."""
+    return MENTION.sub("", text).strip()
+
+
+class SlackConversations:
+    """Carries Slack messages through the ChatService and posts the answers in their thread."""
+
+    def __init__(
+        self,
+        chat: ChatService,
+        service: AnalysisService,
+        database: Database,
+        poster: SlackPoster,
+        fetcher: AudioFetcher | None,
+    ) -> None:
+        self.chat = chat
+        self.service = service
+        self.database = database
+        self.poster = poster
+        self.fetcher = fetcher
+
+    async def first_delivery(self, key: str) -> bool:
+        """True the first time Slack delivers ``key``; False for its retries (X-Slack-Retry-Num) and double clicks."""
+        async with self.database.unit_of_work() as session:
+            return await InboundEventRepository(session).remember(f"slack:seen:{key}")
+
+    async def state(self, ref: ThreadRef) -> dict[str, object] | None:
+        """The dialog state of a thread the bot talks in, None when the bot is not part of it."""
+        async with self.database.unit_of_work() as session:
+            return await ThreadLookup(session).state(ref)
+
+    async def message(
+        self, ref: ThreadRef, text: str, *, key: str, files: list[dict[str, Any]] | None = None
+    ) -> ChatOutcome | None:
+        """Answer one message (typed or a voice clip) in its thread; ``key`` makes a redelivery start nothing twice."""
+        try:
+            clip = audio_file(files)
+            if clip is not None and self.fetcher is not None:
+                outcome = await self._voice(ref, clip, key)
+            elif not strip_mentions(text):
+                outcome = ChatOutcome(messages=[HELP_TEXT])
+            else:
+                outcome = await self.chat.handle(ref, strip_mentions(text), idempotency_key=f"slack:{key}")
+        except AppError as error:
+            outcome = ChatOutcome(messages=[error.message])
+        except Exception:  # the user gets a short apology, never silence or a stack trace
+            log.exception("Slack message failed", extra={"thread": ref.thread_id})
+            outcome = ChatOutcome(messages=[APOLOGY])
+        await self.reply(ref, outcome)
+        return outcome
+
+    async def _voice(self, ref: ThreadRef, clip: dict[str, Any], key: str) -> ChatOutcome:
+        assert self.fetcher is not None
+        try:
+            audio = await self.fetcher.fetch(clip)
+        except VoiceError as error:
+            return ChatOutcome(messages=[error.message])
+        return await self.chat.handle_voice(
+            ref, audio, filename=str(clip.get("name") or "clip"), idempotency_key=f"slack:{key}"
+        )
+
+    async def turn(self, ref: ThreadRef, text: str, *, key: str) -> ChatOutcome:
+        """One dialog turn from a button or the Edit modal, answered in the thread."""
+        try:
+            outcome = await self.chat.handle(ref, text, idempotency_key=f"slack:{key}")
+        except Exception:
+            log.exception("Slack turn failed", extra={"thread": ref.thread_id})
+            outcome = ChatOutcome(messages=[APOLOGY])
+        await self.reply(ref, outcome)
+        return outcome
+
+    async def reply(self, ref: ThreadRef, outcome: ChatOutcome) -> None:
+        """Post the outcome's messages in the thread; the last gets Run/Edit/Cancel when a yes is awaited."""
+        confirming = (await self.state(ref) or {}).get("phase") == "confirming"
+        for index, text in enumerate(outcome.messages):
+            last = index == len(outcome.messages) - 1
+            blocks = confirmation_blocks(text) if confirming and last else message_blocks(text)
+            await self.poster.post(ref.channel_id, text, thread_ts=ref.thread_id, blocks=blocks, user=ref.user_id)
+        submission = outcome.submission
+        if submission is not None and submission.queued and not submission.duplicate and submission.analysis_id:
+            await self._progress_message(ref, submission.analysis_id)
+
+    async def _progress_message(self, ref: ThreadRef, analysis_id: str) -> None:
+        # The thread's one progress message starts as the place in line; the worker edits it from then on.
+        try:
+            response = await self.service.get(analysis_id)
+            if response.status != AnalysisStatus.QUEUED:
+                return  # a worker already picked it up and posts its own progress
+            queue = await self.service.queue_status(analysis_id)
+            text = queued_text(queue.position, queue.estimated_wait)
+        except AppError:
+            text = "⏳ queued"
+        ts = await self.poster.post(ref.channel_id, text, thread_ts=ref.thread_id, user=ref.user_id)
+        if ts is None:
+            return
+        async with self.database.unit_of_work() as session:
+            conversations = ConversationRepository(session)
+            conversation = await conversations.open(ref)
+            await conversations.set_progress_message(conversation.id, ts)

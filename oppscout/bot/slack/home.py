@@ -1,0 +1,64 @@
+"""App Home: the workspace's recent analyses, watches, and spend this month against the cap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+
+from oppscout.bot.render.blockkit import Block, HomeAnalysis, home_view
+from oppscout.bot.slack.poster import SlackPoster
+from oppscout.core.contract import AnalysisStatus, utcnow
+from oppscout.core.db.database import Database
+from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.db.repositories.ledger import ledger_totals
+from oppscout.core.db.repositories.thread_lookup import ThreadLookup
+from oppscout.core.settings import Settings
+
+RECENT = 10
+
+
+class SlackHome:
+    """Builds and publishes the App Home tab."""
+
+    def __init__(self, settings: Settings, database: Database, poster: SlackPoster) -> None:
+        self.settings = settings
+        self.database = database
+        self.poster = poster
+
+    async def view(self, workspace_id: str) -> Block:
+        """The Home view of one workspace as it stands now."""
+        now = utcnow()
+        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        async with self.database.unit_of_work() as session:
+            rows = await AnalysisRepository(session).list_recent(workspace_id=workspace_id, limit=RECENT)
+            recent = [
+                HomeAnalysis(
+                    analysis_id=row.id,
+                    status=AnalysisStatus(row.status),
+                    subreddits=list(row.request.get("subreddits") or []),
+                    created=f"{row.created_at:%b %d %H:%M} UTC",
+                    spent=(await ledger_totals(session, row.id)).spent,
+                )
+                for row in rows
+            ]
+            spent = await ThreadLookup(session).workspace_spend(workspace_id, month)
+        return home_view(recent, spent, self.settings.max_cost_cap_usd, watches=[])
+
+    async def publish(self, workspace_id: str, user_id: str) -> None:
+        """Show the Home tab to ``user_id``."""
+        try:
+            await self.poster.client.views_publish(user_id=user_id, view=await self.view(workspace_id))
+        except SlackApiError as error:
+            await self.poster.explain_by_dm(error, "", user_id)
+
+
+def register_home(app: AsyncApp, home: SlackHome) -> None:
+    """Publish App Home whenever someone opens it."""
+
+    @app.event("app_home_opened")
+    async def on_home_opened(body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        await home.publish(str(body.get("team_id") or context.team_id or ""), str(event["user"]))
