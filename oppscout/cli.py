@@ -134,20 +134,11 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
-    """Print what the parser makes of a message, as JSON."""
+    """Print what the parser makes of a message, as JSON: ``{intent, request, missing, threshold, …}``."""
     from oppscout.core.conversation.parser import parse
 
     now = datetime.fromisoformat(args.now.replace("Z", "+00:00")) if args.now else utcnow()
-    parsed = parse(args.text, now)
-    request: dict[str, object] = {"subreddits": parsed.subreddits}
-    if parsed.keywords:
-        request["keywords"] = parsed.keywords
-    if parsed.window:
-        request["timeRange"] = {"start": parsed.window[0].isoformat(), "end": parsed.window[1].isoformat()}
-    if parsed.max_cost is not None:
-        request["maxCost"] = float(parsed.max_cost)
-    out = {"intent": parsed.intent.value, "request": request, "missing": parsed.missing, "threshold": parsed.threshold}
-    print(json.dumps(out, indent=None if args.json else 2))
+    print(json.dumps(parse(args.text, now).to_json(), indent=None if args.json else 2))
     return 0
 
 

@@ -1,14 +1,20 @@
-"""Deterministic parsing of a chat message into an intent and an analysis request draft."""
+"""Deterministic parsing of a chat message (typed, or a voice note's transcript) into an intent and an
+analysis request draft, with what is still missing."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from oppscout.core.contract.request import SUBREDDIT_PATTERN
+from oppscout.core.conversation.amounts import Cadence, find_budget, find_cadence, find_threshold
+from oppscout.core.conversation.keywords import find_keywords
+from oppscout.core.conversation.subreddit_names import FuzzyName, find_subreddits
+from oppscout.core.conversation.windows import find_window
 
 
 class Intent(StrEnum):
@@ -22,49 +28,36 @@ class Intent(StrEnum):
     HELP = "help"
 
 
-NUMBER_WORDS = {
-    "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
-}  # fmt: skip
-UNIT_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 90, "year": 365}
-NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-
-SUBREDDIT_RX = re.compile(r"(?:^|[\s,(+])/?r/([A-Za-z0-9_]{2,21})\b", re.IGNORECASE)
-WINDOW_RX = re.compile(
-    rf"\b(?:last|past|previous|over the last|in the last|within the last)\s+(?:{NUM}\s+)?"
-    r"(hours?|days?|weeks?|fortnight|months?|quarter|years?)\b",
+_TAIL = r"\s*(?:please|pls|thanks)?\s*[.!?]*\s*$"
+HELP_RX = re.compile(
+    r"^\s*(?:/\w+\s+)?(?:help(?: me)?|\?+|commands|usage|what can you do|what do you do|how does (?:this|it) work|"
+    r"how do i use (?:this|you|it)|what is this|who are you|what are (?:the )?commands|examples?)" + _TAIL,
     re.IGNORECASE,
 )
-SINCE_DAYS_RX = re.compile(r"\b(yesterday|today|this (week|month|year))\b", re.IGNORECASE)
-DOLLAR_RX = re.compile(r"\$\s?(\d+(?:\.\d+)?)")
-DOLLAR_WORDS_RX = re.compile(rf"\b{NUM}\s+(dollars?|bucks|cents?)\b", re.IGNORECASE)
-THRESHOLD_RX = re.compile(rf"\b(?:above|over|at least|>=?|more than|scores? of)\s+{NUM}\b", re.IGNORECASE)
-KEYWORDS_LIST_RX = re.compile(r"\bkeywords?\s*:\s*([^.;\n]+?)(?:[.;]|$)", re.IGNORECASE)
-QUOTED_RX = re.compile(r"[\"“]([^\"”]{2,100})[\"”]")
-ABOUT_RX = re.compile(
-    r"\b(?:about|regarding|around|mentioning|on the topic of|complaints about|for complaints about|for)\s+"
-    r"([a-z0-9][a-z0-9 '&-]{1,60}?)(?=\s+(?:in|on|over|from|during|since|for the|last|past|this|with|and dm|and alert|budget|max|cap|under)\b|[,.?!;]|$)",
+CANCEL_RX = re.compile(
+    r"^\s*(?:/\w+\s+)?(?:cancel|stop|abort|kill|halt|terminate|never ?mind|forget it|nvm)\b"
+    r"|\b(?:cancel|stop|abort|kill|halt)\s+(?:that|this|it|the|my|our)\b",
     re.IGNORECASE,
 )
-
-INTENT_PATTERNS: list[tuple[Intent, re.Pattern[str]]] = [
-    (Intent.HELP, re.compile(r"^\s*(help|\?|what can you do\??|how does this work\??|commands)\s*[.!?]*\s*$", re.I)),
-    (
-        Intent.CANCEL,
-        re.compile(r"^\s*(cancel|stop|abort|kill)\b|\b(cancel|stop|abort) (that|it|the (scan|analysis|run))\b", re.I),
-    ),
-    (Intent.SPEND, re.compile(r"\b(spen[dt]|spending|cost so far|bill|budget left|how much (have|did) we)\b", re.I)),
-    (
-        Intent.STATUS,
-        re.compile(
-            r"^\s*(status|progress)\s*[?.!]*\s*$|\b(how is|how's|where is|status of) (my|the|our) (last )?(analysis|scan|run|job)",
-            re.I,
-        ),
-    ),
-    (Intent.WATCH, re.compile(r"\b(watch|monitor|keep an eye on|alert me|notify me|dm me|ping me)\b", re.I)),
-]
-NOT_KEYWORDS = {"me", "you", "us", "opportunities", "opportunity", "pain points", "complaints", "problems", "ideas"}
+SPEND_RX = re.compile(
+    r"\bhow much\b.*\b(?:spen[dt]|spending|charged|paid|cost us|used)\b"
+    r"|\b(?:spend|spending|spent|costs?|bill|charges)\s+(?:so far|this (?:week|month|year)|to date|in total|report)\b"
+    r"|\b(?:our|my|the team's|the)\s+(?:spend|spending|bill)\b"
+    r"|^\s*(?:/\w+\s+)?(?:spend|spending|spent|costs?|bill|usage)" + _TAIL,
+    re.IGNORECASE,
+)
+STATUS_RX = re.compile(
+    r"^\s*(?:/\w+\s+)?(?:status|progress|update|results?|any news)" + _TAIL + r"|\bstatus\b"
+    r"|\b(?:how(?:'s| is| are)|where(?:'s| is| are))\s+(?:my|the|our|it|that|things|we)\b"
+    r"|\bis (?:it|my \w+|the \w+|that) (?:done|ready|finished|complete|over)\b"
+    r"|\bany (?:news|results|progress|updates?)\b",
+    re.IGNORECASE,
+)
+WATCH_RX = re.compile(
+    r"\b(?:watch|monitor|keep (?:an eye|tabs) on|track|alert me|alert us|notify me|notify us|dm me|ping me|"
+    r"message me|email me|let (?:me|us) know|tell (?:me|us) when|subscribe)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -77,6 +70,8 @@ class ParsedMessage:
     window: tuple[datetime, datetime] | None = None
     max_cost: Decimal | None = None
     threshold: int | None = None
+    cadence: Cadence | None = None
+    fuzzy: list[FuzzyName] = field(default_factory=list)
 
     @property
     def missing(self) -> list[str]:
@@ -85,73 +80,66 @@ class ParsedMessage:
             return ["subreddits"]
         return []
 
+    def request_draft(self) -> dict[str, Any]:
+        """The request fields found, in the camelCase contract (partial: only what the message said)."""
+        request: dict[str, Any] = {"subreddits": list(self.subreddits)}
+        if self.keywords:
+            request["keywords"] = list(self.keywords)
+        if self.window:
+            request["timeRange"] = {"start": self.window[0].isoformat(), "end": self.window[1].isoformat()}
+        if self.max_cost is not None:
+            request["maxCost"] = float(self.max_cost)
+        return request
 
-def _number(token: str) -> float:
-    token = token.lower()
-    return float(NUMBER_WORDS[token]) if token in NUMBER_WORDS else float(token)
-
-
-def _window(text: str, now: datetime) -> tuple[datetime, datetime] | None:
-    match = WINDOW_RX.search(text)
-    if match:
-        amount = _number(match.group(1)) if match.group(1) else 1.0
-        unit = match.group(2).lower().rstrip("s")
-        return now - timedelta(days=amount * UNIT_DAYS[unit]), now
-    match = SINCE_DAYS_RX.search(text)
-    if match:
-        word = match.group(1).lower()
-        if word == "yesterday":
-            return now - timedelta(days=1), now
-        if word == "today":
-            return now.replace(hour=0, minute=0, second=0, microsecond=0), now
-        days = {"this week": 7, "this month": 30, "this year": 365}[word]
-        return now - timedelta(days=days), now
-    return None
-
-
-def _budget(text: str) -> Decimal | None:
-    match = DOLLAR_RX.search(text)
-    if match:
-        return Decimal(match.group(1))
-    match = DOLLAR_WORDS_RX.search(text)
-    if match:
-        value = Decimal(str(_number(match.group(1))))
-        return value / 100 if match.group(2).lower().startswith("cent") else value
-    return None
+    def to_json(self) -> dict[str, Any]:
+        """``{intent, request, missing, threshold}`` (plus cadence and fuzzy names) for ``oppscout parse``."""
+        return {
+            "intent": self.intent.value,
+            "request": self.request_draft(),
+            "missing": self.missing,
+            "threshold": self.threshold,
+            "cadence": self.cadence.label if self.cadence else None,
+            "resolved": [{"heard": f.heard, "subreddit": f.name} for f in self.fuzzy],
+        }
 
 
-def _keywords(text: str) -> list[str]:
-    found: list[str] = []
-    listed = KEYWORDS_LIST_RX.search(text)
-    if listed:
-        found += [k.strip() for k in re.split(r",|\band\b", listed.group(1)) if k.strip()]
-    found += [q.strip() for q in QUOTED_RX.findall(text)]
-    if not found:
-        for match in ABOUT_RX.finditer(SUBREDDIT_RX.sub(" ", text)):
-            phrase = match.group(1).strip(" '-")
-            if phrase.lower() not in NOT_KEYWORDS and not re.match(r"^(the|a|an)\b", phrase, re.I):
-                found.append(phrase)
-    unique: list[str] = []
-    for k in found:
-        if k.lower() not in {u.lower() for u in unique}:
-            unique.append(k)
-    return unique
+def detect_intent(text: str, *, names_subreddits: bool) -> Intent:
+    """The intent of a message. Status and spend questions never name subreddits; those are scans."""
+    if not names_subreddits and HELP_RX.search(text):
+        return Intent.HELP
+    if CANCEL_RX.search(text):
+        return Intent.CANCEL
+    if not names_subreddits and SPEND_RX.search(text):
+        return Intent.SPEND
+    if not names_subreddits and STATUS_RX.search(text):
+        return Intent.STATUS
+    if WATCH_RX.search(text):
+        return Intent.WATCH
+    return Intent.SCAN
 
 
-def parse(text: str, now: datetime) -> ParsedMessage:
-    """Parse one message. Unknown or partial input yields a draft with ``missing`` filled in."""
-    intent = Intent.SCAN
-    for candidate, pattern in INTENT_PATTERNS:
-        if pattern.search(text):
-            intent = candidate
-            break
-    subreddits = [m for m in SUBREDDIT_RX.findall(" " + text) if SUBREDDIT_PATTERN.fullmatch(m)]
-    threshold_match = THRESHOLD_RX.search(text) if intent == Intent.WATCH else None
+def parse(text: str, now: datetime, *, known_subreddits: Iterable[str] = ()) -> ParsedMessage:
+    """Parse one message. ``known_subreddits`` (the workspace's own) help resolve spoken names.
+
+    Unknown or partial input never raises: it yields a draft with ``missing`` filled in.
+    """
+    mentions = find_subreddits(text, known_subreddits)
+    intent = detect_intent(text, names_subreddits=bool(mentions.names))
+    if intent not in (Intent.SCAN, Intent.WATCH):
+        return ParsedMessage(intent=intent)
+    budget = find_budget(text)
+    window = find_window(text, now)
+    skip = list(mentions.spans) + ([budget[1]] if budget else []) + ([window.span] if window else [])
+    first = min((s for s, _ in mentions.spans), default=len(text))
+    terse = text.lstrip().startswith("/") or not text[:first].strip()
+    watch = intent == Intent.WATCH
     return ParsedMessage(
         intent=intent,
-        subreddits=list(dict.fromkeys(subreddits)),
-        keywords=_keywords(text) if intent in (Intent.SCAN, Intent.WATCH) else [],
-        window=_window(text, now),
-        max_cost=_budget(text),
-        threshold=int(_number(threshold_match.group(1))) if threshold_match else None,
+        subreddits=mentions.names,
+        keywords=find_keywords(text, skip, terse=terse and not watch),
+        window=(window.start, window.end) if window else None,
+        max_cost=budget[0] if budget else None,
+        threshold=find_threshold(text) if watch else None,
+        cadence=find_cadence(text) if watch else None,
+        fuzzy=mentions.fuzzy,
     )
