@@ -142,6 +142,43 @@ def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve the REST API, Socket.IO, health and metrics (uvicorn, one process)."""
+    from oppscout.bot.web.server import serve
+
+    _logging(settings)
+    asyncio.run(serve(settings, host=args.host, port=args.port))
+    return 0
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    """Create or revoke a web API token; the secret is printed once and only its hash is stored."""
+    from oppscout.core.db.database import Database
+    from oppscout.core.db.repositories.api_tokens import ApiTokenRepository
+
+    async def run() -> int:
+        database = Database(settings.resolved_database_url)
+        try:
+            await database.migrate()
+            async with database.unit_of_work() as session:
+                tokens = ApiTokenRepository(session)
+                if args.token_command == "create":
+                    issued = await tokens.create(args.workspace, args.name)
+                    print(f"token id:  {issued.token_id}\nworkspace: {issued.workspace_id}\ntoken:     {issued.secret}")
+                    print("Keep the token now: it is stored hashed and cannot be shown again.", file=sys.stderr)
+                    return 0
+                if await tokens.revoke(args.token):
+                    print("Revoked: requests with that token now get 401.")
+                    return 0
+                print("No active token has that id or value.", file=sys.stderr)
+                return 1
+        finally:
+            await database.close()
+
+    _logging(settings, quiet=True)
+    return asyncio.run(run())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``oppscout`` command."""
     parser = argparse.ArgumentParser(prog="oppscout", description="Find product opportunities in Reddit talk.")
@@ -160,6 +197,18 @@ def main(argv: list[str] | None = None) -> int:
     parse_cmd.add_argument("--now", help="reference time, ISO-8601")
     parse_cmd.add_argument("--json", action="store_true", help="compact JSON on one line")
     parse_cmd.set_defaults(fn=cmd_parse)
+    web = sub.add_parser("web", help="serve the REST API, Socket.IO updates, health and metrics")
+    web.add_argument("--host", help="address to listen on (default: OPPSCOUT_WEB_HOST)")
+    web.add_argument("--port", type=int, help="port to listen on (default: OPPSCOUT_WEB_PORT)")
+    web.set_defaults(fn=cmd_web)
+    token = sub.add_parser("token", help="create or revoke web API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    token_create = token_sub.add_parser("create", help="issue a token for a workspace")
+    token_create.add_argument("--workspace", required=True, help="the workspace the token may see")
+    token_create.add_argument("--name", default="", help="a label, e.g. who holds it")
+    token_revoke = token_sub.add_parser("revoke", help="revoke a token by its id or value")
+    token_revoke.add_argument("token", help="the token id (from create) or the token itself")
+    token.set_defaults(fn=cmd_token)
     args = parser.parse_args(argv)
     try:
         return int(args.fn(get_settings(), args))

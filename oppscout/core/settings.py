@@ -85,6 +85,18 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    web_host: str = Field(default="127.0.0.1", description="Address `oppscout web` listens on.")
+    web_port: int = Field(default=8000, ge=0, le=65535, description="Port `oppscout web` listens on.")
+    web_max_body_bytes: int = Field(default=65536, ge=1024, description="Largest request body the web API accepts.")
+    web_cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed to call the API and open Socket.IO; none if empty."
+    )
+    web_page_size_max: int = Field(default=100, ge=1, description="Most analyses one page of the listing returns.")
+    health_cache_seconds: float = Field(
+        default=2.0, ge=0, description="How long one health check answers repeated /health and /features calls."
+    )
+    health_probe_timeout_seconds: float = Field(default=2.0, gt=0, description="Longest wait for one health probe.")
+
     # Slack: single-workspace bot token by default; Socket Mode (app token) or HTTP (signing secret).
     slack_bot_token: SecretStr | None = Field(default=None, description="xoxb- token; Slack is on when set.")
     slack_signing_secret: SecretStr | None = Field(default=None, description="Verifies HTTP requests from Slack.")

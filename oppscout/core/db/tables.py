@@ -176,3 +176,16 @@ class FeedbackRow(Base):
     user_id: Mapped[str] = mapped_column(String(64))
     vote: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
+
+
+class ApiTokenRow(Base):
+    """A bearer token for the web API, scoped to one workspace; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

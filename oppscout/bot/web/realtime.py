@@ -1,0 +1,164 @@
+"""Realtime updates over Socket.IO: authenticated clients follow analyses of their own workspace.
+
+Workers publish every event on Redis pub/sub; each web process holds one pattern subscription and
+re-emits the events to the clients connected to it, so any number of web processes can run behind
+a load balancer. Cost events go out as ``cost-{id}``, every other event as ``analysis-{id}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import socketio  # type: ignore[import-untyped]  # python-socketio ships no type information
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+
+from oppscout.bot.web.auth import workspace_for_token
+from oppscout.bot.web.metrics import WebMetrics
+from oppscout.core.errors import NotFoundError
+from oppscout.core.events import AnalysisEvent, CostEvent
+from oppscout.jobs.event_bus import EventSubscription
+from oppscout.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_FOLLOWED = 100
+RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+def room_for(analysis_id: str) -> str:
+    """The Socket.IO room of the clients following one analysis."""
+    return "analysis:" + analysis_id
+
+
+def event_name(event: AnalysisEvent) -> str:
+    """The Socket.IO event name a client listens to for this event."""
+    prefix = "cost" if isinstance(event, CostEvent) else "analysis"
+    return f"{prefix}-{event.analysis_id}"
+
+
+class RealtimeRelay:
+    """The Socket.IO server and the Redis → Socket.IO relay of one web process."""
+
+    def __init__(self, runtime: Runtime, metrics: WebMetrics) -> None:
+        self.runtime = runtime
+        self.metrics = metrics
+        settings = runtime.settings
+        origins: list[str] | str = list(settings.web_cors_origins)
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi",
+            cors_allowed_origins=origins,
+            max_http_buffer_size=settings.web_max_body_bytes,
+            logger=False,
+            engineio_logger=False,
+        )
+        self.sio.on("connect", self._connect)
+        self.sio.on("disconnect", self._disconnect)
+        self.sio.on("subscribe", self._subscribe)
+        self.sio.on("unsubscribe", self._unsubscribe)
+        self._task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+        self.clients = 0
+
+    # -- clients -------------------------------------------------------------------------------
+
+    async def _connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        workspace = await workspace_for_token(self.runtime.database, token) if isinstance(token, str) else None
+        if workspace is None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                {"message": "A valid API token is required: connect with auth={'token': '<token>'}."}
+            )
+        await self.sio.save_session(sid, {"workspace": workspace, "following": set()})
+        self.clients += 1
+        self.metrics.realtime_clients.set(self.clients)
+        # Clients may name the analyses to follow right in the handshake.
+        wanted = auth.get("analyses") if isinstance(auth, dict) else None
+        if isinstance(wanted, list):
+            for analysis_id in wanted[:MAX_FOLLOWED]:
+                if isinstance(analysis_id, str):
+                    await self._follow(sid, analysis_id)
+
+    async def _disconnect(self, sid: str, *_: Any) -> None:
+        self.clients = max(0, self.clients - 1)
+        self.metrics.realtime_clients.set(self.clients)
+
+    async def _subscribe(self, sid: str, data: Any = None) -> dict[str, Any]:
+        analysis_id = data.get("analysisId") if isinstance(data, dict) else data
+        if not isinstance(analysis_id, str):
+            return {"ok": False, "error": "Send {'analysisId': '<id>'} to follow an analysis."}
+        return await self._follow(sid, analysis_id)
+
+    async def _unsubscribe(self, sid: str, data: Any = None) -> dict[str, Any]:
+        analysis_id = data.get("analysisId") if isinstance(data, dict) else data
+        if isinstance(analysis_id, str):
+            async with self.sio.session(sid) as session:
+                session["following"].discard(analysis_id)
+            await self.sio.leave_room(sid, room_for(analysis_id))
+        return {"ok": True}
+
+    async def _follow(self, sid: str, analysis_id: str) -> dict[str, Any]:
+        """Join the analysis's room when the client's workspace owns it; the answer carries its state now."""
+        session = await self.sio.get_session(sid)
+        if len(session["following"]) >= MAX_FOLLOWED:
+            return {"ok": False, "error": f"A connection can follow at most {MAX_FOLLOWED} analyses."}
+        try:
+            analysis = await self.runtime.service.get(analysis_id[:64], workspace_id=session["workspace"])
+        except NotFoundError as error:
+            # Same answer for "does not exist" and "another workspace's": nothing leaks.
+            return {"ok": False, "error": error.message}
+        session["following"].add(analysis_id)
+        await self.sio.save_session(sid, session)
+        await self.sio.enter_room(sid, room_for(analysis_id))
+        return {
+            "ok": True,
+            "analysisId": analysis.analysis_id,
+            "status": analysis.status.value,
+            "progress": analysis.progress.model_dump(mode="json"),
+        }
+
+    # -- relay ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start relaying events from Redis; returns once the subscription is live (or failed once)."""
+        self._task = asyncio.create_task(self._relay_forever(), name="oppscout-realtime-relay")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.connected.wait(), timeout=5)
+
+    async def stop(self) -> None:
+        """Stop relaying."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _relay_forever(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                async with EventSubscription(self.runtime.redis) as subscription:
+                    self.connected.set()
+                    attempt = 0
+                    while True:
+                        try:
+                            event = await subscription.next_event(timeout=1.0)
+                        except ValidationError:
+                            log.warning("dropped a malformed analysis event")
+                            continue
+                        if event is not None:
+                            await self.relay(event)
+            except (RedisError, OSError) as error:
+                self.connected.clear()
+                delay = RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)]
+                attempt += 1
+                log.warning("event subscription lost (%s); retrying in %.1f s", type(error).__name__, delay)
+                await asyncio.sleep(delay)
+
+    async def relay(self, event: AnalysisEvent) -> None:
+        """Emit one event to the clients following its analysis."""
+        await self.sio.emit(event_name(event), event.model_dump(mode="json"), room=room_for(event.analysis_id))
+        self.metrics.realtime_events.labels(kind=event.type).inc()

@@ -1,0 +1,189 @@
+"""REST routes for analyses: submit, read, list, follow by polling, jobs, queue position, cancel.
+
+Every route works inside the caller's workspace: another workspace's analysis is simply not found.
+"""
+
+# No `from __future__ import annotations` here: the page-size bound in the route signatures comes from
+# settings at runtime, and FastAPI must see the evaluated annotations.
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from pydantic import Field
+
+from oppscout.bot.web.auth import CallerDep
+from oppscout.bot.web.errors import ERROR_RESPONSES
+from oppscout.bot.web.health import HealthMonitor
+from oppscout.core.contract import (
+    AnalysisRequest,
+    AnalysisResponse,
+    AnalysisStatus,
+    CamelModel,
+    ProgressUpdate,
+    QueueStatus,
+    Stage,
+    UtcDateTime,
+    WorkerJobStatus,
+)
+from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.errors import InvalidRequestError
+from oppscout.core.health import notices_for
+from oppscout.runtime import Runtime
+
+MAX_OFFSET = 1_000_000
+AnalysisId = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The analysis id returned when it was created.")
+]
+
+
+class AnalysisSummary(CamelModel):
+    """One line of the analysis listing."""
+
+    analysis_id: str
+    status: AnalysisStatus
+    created_at: UtcDateTime
+    completed_at: UtcDateTime | None = None
+    platform: str
+    subreddits: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    stage: Stage | None = None
+    percent: int = 0
+
+
+class AnalysisPage(CamelModel):
+    """A page of analyses, newest first; ask for ``nextOffset`` for the next page (null at the end)."""
+
+    items: list[AnalysisSummary]
+    limit: int
+    offset: int
+    next_offset: int | None = None
+
+
+class ProgressSnapshot(CamelModel):
+    """Where an analysis stands now: the polling fallback for clients without Socket.IO."""
+
+    analysis_id: str
+    status: AnalysisStatus
+    progress: ProgressUpdate
+    notices: list[str] = Field(default_factory=list, description="Degraded parts this analysis is affected by now.")
+
+
+class CancelResult(CamelModel):
+    """What cancelling did."""
+
+    analysis_id: str
+    status: AnalysisStatus
+    message: str
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _health(request: Request) -> HealthMonitor:
+    monitor: HealthMonitor = request.app.state.health
+    return monitor
+
+
+def analyses_router(page_size_max: int) -> APIRouter:
+    """The ``/api/v1/analyses`` routes."""
+    router = APIRouter(prefix="/api/v1/analyses", tags=["analyses"], responses=ERROR_RESPONSES)
+
+    @router.post("", status_code=202, response_model=AnalysisResponse, summary="Start an analysis")
+    async def create_analysis(
+        body: AnalysisRequest,
+        request: Request,
+        response: Response,
+        caller: CallerDep,
+        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    ) -> AnalysisResponse:
+        """Save and queue an analysis. A repeated ``Idempotency-Key`` returns the first one (200)."""
+        runtime = _runtime(request)
+        cap = runtime.settings.max_cost_cap_usd
+        if body.max_cost > cap:
+            raise InvalidRequestError(
+                f"The budget ${body.max_cost} is above this workspace's cap of ${cap} per analysis."
+            )
+        key = f"api:{caller.workspace_id}:{idempotency_key}" if idempotency_key else None
+        submission = await runtime.service.submit(body, workspace_id=caller.workspace_id, idempotency_key=key)
+        analysis = await runtime.service.get(submission.analysis_id, workspace_id=caller.workspace_id)
+        if submission.duplicate:
+            response.status_code = 200
+        notices = [submission.message] if submission.message else []
+        notices += notices_for(await _health(request).report(), analysis.status)
+        if notices and not analysis.progress.message:
+            # The contract has one message slot; the first notice is the one the user must act on.
+            analysis.progress.message = notices[0]
+        return analysis
+
+    @router.get("", response_model=AnalysisPage, summary="List the workspace's analyses")
+    async def list_analyses(
+        request: Request,
+        caller: CallerDep,
+        limit: Annotated[int, Query(ge=1, le=page_size_max)] = 20,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> AnalysisPage:
+        """Newest first, one page at a time."""
+        async with _runtime(request).database.unit_of_work() as session:
+            rows = await AnalysisRepository(session).list_recent(
+                workspace_id=caller.workspace_id, limit=limit + 1, offset=offset
+            )
+        items = [
+            AnalysisSummary(
+                analysis_id=row.id,
+                status=AnalysisStatus(row.status),
+                created_at=row.created_at,
+                completed_at=row.completed_at,
+                platform=row.platform,
+                subreddits=list(row.request.get("subreddits", [])),
+                keywords=list(row.request.get("keywords") or []),
+                stage=(row.progress or {}).get("stage"),
+                percent=int((row.progress or {}).get("percent", 0)),
+            )
+            for row in rows[:limit]
+        ]
+        return AnalysisPage(
+            items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None
+        )
+
+    @router.get("/{analysis_id}", response_model=AnalysisResponse, summary="Read an analysis")
+    async def get_analysis(analysis_id: AnalysisId, request: Request, caller: CallerDep) -> AnalysisResponse:
+        """The analysis with its progress, results and costs."""
+        return await _runtime(request).service.get(analysis_id, workspace_id=caller.workspace_id)
+
+    @router.get("/{analysis_id}/progress", response_model=ProgressSnapshot, summary="Poll progress")
+    async def get_progress(analysis_id: AnalysisId, request: Request, caller: CallerDep) -> ProgressSnapshot:
+        """Progress now, and notices about degraded parts: poll this when Socket.IO is not available."""
+        analysis = await _runtime(request).service.get(analysis_id, workspace_id=caller.workspace_id)
+        return ProgressSnapshot(
+            analysis_id=analysis.analysis_id,
+            status=analysis.status,
+            progress=analysis.progress,
+            notices=notices_for(await _health(request).report(), analysis.status),
+        )
+
+    @router.get("/{analysis_id}/jobs", response_model=list[WorkerJobStatus], summary="Stage jobs")
+    async def get_jobs(analysis_id: AnalysisId, request: Request, caller: CallerDep) -> list[WorkerJobStatus]:
+        """The worker jobs (one per stage started so far), in stage order."""
+        service = _runtime(request).service
+        await service.get(analysis_id, workspace_id=caller.workspace_id)
+        return await service.jobs(analysis_id)
+
+    @router.get("/{analysis_id}/queue", response_model=QueueStatus, summary="Place in line")
+    async def get_queue(analysis_id: AnalysisId, request: Request, caller: CallerDep) -> QueueStatus:
+        """Position in line (0 = next or running), expected wait in seconds, and workers."""
+        service = _runtime(request).service
+        await service.get(analysis_id, workspace_id=caller.workspace_id)
+        return await service.queue_status(analysis_id)
+
+    @router.post("/{analysis_id}/cancel", response_model=CancelResult, summary="Cancel an analysis")
+    async def cancel_analysis(analysis_id: AnalysisId, request: Request, caller: CallerDep) -> CancelResult:
+        """Cancel a queued or running analysis; a finished one is left as it is."""
+        service = _runtime(request).service
+        await service.get(analysis_id, workspace_id=caller.workspace_id)
+        message = await service.cancel(analysis_id)
+        after = await service.get(analysis_id, workspace_id=caller.workspace_id)
+        return CancelResult(analysis_id=analysis_id, status=after.status, message=message)
+
+    return router

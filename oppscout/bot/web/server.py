@@ -1,0 +1,28 @@
+"""Serving the web app with uvicorn: the body of ``oppscout web``."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from oppscout.bot.web.app import create_app
+from oppscout.core.settings import Settings
+from oppscout.runtime import Runtime
+
+
+async def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+    """Open the runtime, serve the API and Socket.IO until stopped (Ctrl-C / SIGTERM), then close cleanly."""
+    runtime = await Runtime.open(settings)
+    try:
+        app = create_app(runtime)
+        config = uvicorn.Config(
+            app,
+            host=host or settings.web_host,
+            port=settings.web_port if port is None else port,
+            log_level=settings.log_level.lower(),
+            # The app answers 413 itself; this bounds what uvicorn buffers for websocket frames.
+            ws_max_size=settings.web_max_body_bytes,
+            proxy_headers=True,
+        )
+        await uvicorn.Server(config).serve()
+    finally:
+        await runtime.close()
