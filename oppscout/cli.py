@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -15,6 +16,7 @@ from rich.console import Console
 from oppscout.core.contract import utcnow
 from oppscout.core.settings import Settings, get_settings
 
+WORKER_STOP_GRACE_SECONDS = 10.0
 DEMO_SCRIPT = (
     "what are people struggling with lately?",
     "r/smallbusiness, r/freelance, r/SaaS, r/Entrepreneur, r/startups and r/Accounting, last 30 days, budget $2",
@@ -101,19 +103,34 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    """Run a worker until stopped (or until the queue is empty with --burst)."""
-    from oppscout.jobs.worker import build_worker
+    """Run a worker until SIGINT/SIGTERM (or until the queue is empty with --burst)."""
+    from oppscout.jobs.worker import build_worker, stop_worker
     from oppscout.runtime import Runtime, build_engine, build_source
 
     _logging(settings)
 
     async def run() -> None:
         runtime = await Runtime.open(settings)
-        worker = build_worker(runtime, source=build_source(settings), engine=build_engine(settings), burst=args.burst)
+        worker = build_worker(
+            runtime,
+            source=build_source(settings),
+            engine=build_engine(settings),
+            burst=args.burst,
+            handle_signals=False,
+        )
+        task = asyncio.create_task(worker.async_run())
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        stop_wait = asyncio.create_task(stopping.wait())
+        # Finish on a signal, or by itself in burst mode; running stages get a grace period
+        # and anything cut short is run again by the next worker (stages are idempotent).
+        await asyncio.wait([task, stop_wait], return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
         try:
-            await worker.async_run()
+            await stop_worker(worker, task, grace=WORKER_STOP_GRACE_SECONDS)
         finally:
-            await worker.close()
             await runtime.close()
 
     asyncio.run(run())

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints the figures recorded in docs/benchmarks.md."""
