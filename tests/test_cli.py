@@ -1,0 +1,50 @@
+"""The two entry points a new user meets first: `oppscout demo` and `oppscout doctor`."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPPSCOUT_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    env.pop("OPPSCOUT_REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "oppscout.cli", *args], env=env, capture_output=True, text=True, timeout=180
+    )
+
+
+def test_demo_plays_a_conversation_and_prints_a_top_five_with_quotes_and_links(tmp_path: Path) -> None:
+    result = run(["demo"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    ranks = re.findall(r"^│\s+([1-5])\s+│\s+(\d+)\s+│", out, flags=re.MULTILINE)
+    assert [r for r, _ in ranks] == ["1", "2", "3", "4", "5"]
+    scores = [int(s) for _, s in ranks]
+    assert scores == sorted(scores, reverse=True)
+    assert out.count("“") >= 5
+    assert len(re.findall(r"https://www\.reddit\.com/r/\w+/comments/", out)) >= 5
+    assert "Full report:" in out
+    # The embedded Redis is stopped when the demo ends.
+    assert not (tmp_path / "redis.url").exists()
+
+
+def test_doctor_reports_each_part_and_passes_on_embedded_defaults(tmp_path: Path) -> None:
+    result = run(["doctor"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for part in ("redis", "database", "source", "llm", "transcriber"):
+        assert re.search(rf"\s{part}\s", result.stdout), part
+    assert "embedded Redis" in result.stdout
+
+
+def test_doctor_exits_non_zero_when_a_configured_part_is_down(tmp_path: Path) -> None:
+    env_dir = tmp_path
+    env = {**os.environ, "OPPSCOUT_DATA_DIR": str(env_dir), "OPPSCOUT_REDIS_URL": "redis://127.0.0.1:1/0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "oppscout.cli", "doctor"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert re.search(r"down\s+redis", result.stdout)
