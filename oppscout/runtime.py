@@ -82,6 +82,10 @@ def build_thread_notifiers(settings: Settings) -> dict[str, ThreadNotifier]:
         from oppscout.bot.slack.app import build_slack_notifier
 
         notifiers["slack"] = build_slack_notifier(settings)
+    if settings.discord_token is not None:
+        from oppscout.bot.discord.notifier import DiscordThreadNotifier
+
+        notifiers["discord"] = DiscordThreadNotifier(settings)
     return notifiers
 
 

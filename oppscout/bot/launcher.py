@@ -19,6 +19,10 @@ def configured_platforms(runtime: Runtime) -> dict[str, PlatformRunner]:
         from oppscout.bot.slack.app import run_slack
 
         platforms["slack"] = run_slack
+    if runtime.settings.discord_token is not None:
+        from oppscout.bot.discord.runner import run_discord
+
+        platforms["discord"] = run_discord
     return platforms
 
 

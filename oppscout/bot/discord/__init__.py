@@ -1,0 +1,1 @@
+"""The Discord bot: slash commands, threads, voice messages, DMs, and REST-only delivery for workers."""

@@ -1,0 +1,78 @@
+"""The Discord bot process: a ``commands.Bot`` with minimal intents, the slash commands and the buttons.
+
+Intents: ``guilds`` (channels and threads), ``guild_messages`` and ``dm_messages`` (mentions and
+DMs). The privileged message-content intent is not needed: Discord sends the content of messages
+that mention the bot, of replies to it and of DMs to every bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.http import Route
+
+from oppscout.bot.discord.commands import ScoutCommands
+from oppscout.bot.discord.errors import report_error, report_message_error
+from oppscout.bot.discord.handlers import DiscordHandlers
+from oppscout.bot.discord.views import ConfirmButton, VoteButton
+
+log = logging.getLogger(__name__)
+
+
+def minimal_intents() -> discord.Intents:
+    """The intents the bot asks for; none of them privileged."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    return intents
+
+
+def use_api_base(url: str) -> None:
+    """Point discord.py's REST client at ``url`` (the real API, a proxy, or a test server)."""
+    Route.BASE = url.rstrip("/")
+
+
+class ScoutBot(commands.Bot):
+    """The gateway side of the Discord integration: receives events and hands them to the handlers."""
+
+    def __init__(self, handlers: DiscordHandlers, *, sync_commands: bool = True) -> None:
+        options: dict[str, Any] = {}
+        if handlers.settings.discord_application_id is not None:
+            options["application_id"] = handlers.settings.discord_application_id
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=minimal_intents(),
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            **options,
+        )
+        self.handlers = handlers
+        self.sync_commands = sync_commands
+        self.tree.error(self._on_app_command_error)
+
+    async def setup_hook(self) -> None:
+        """Register the commands and the buttons; sync the commands with Discord when asked to."""
+        await self.add_cog(ScoutCommands(self.handlers))
+        self.add_dynamic_items(ConfirmButton, VoteButton)
+        if self.sync_commands:
+            synced = await self.tree.sync()
+            log.info("registered %d slash commands", len(synced))
+
+    async def _on_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Mentions and DMs (typed or voice); prefix commands are not used."""
+        if self.user is None:
+            return
+        try:
+            await self.handlers.message(message, self.user.id)
+        except Exception as error:  # noqa: BLE001 - the central handler answers every failure
+            await report_message_error(message, error)

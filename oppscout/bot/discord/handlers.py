@@ -1,0 +1,338 @@
+"""What the bot does for each slash command, button, form and message. Listeners only call these.
+
+Every handler acknowledges first (Discord allows 3 seconds), translates the interaction into a
+``core`` call (ChatService or AnalysisService) and answers in the conversation's place. Each
+interaction and message is handled once: a redelivered interaction id, a repeated message id or
+a second click on a confirmation is recognised in the ``inbound_events`` table and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import discord
+from pydantic import ValidationError
+
+from oppscout.bot.discord.places import (
+    Place,
+    messageable,
+    place_for_interaction,
+    place_for_message,
+    ref_for_channel,
+)
+from oppscout.bot.discord.views import EditModal, confirm_view
+from oppscout.bot.discord.voice import check_limits, voice_attachment
+from oppscout.bot.render.embeds import clip
+from oppscout.core.contract import AnalysisRequest, utcnow
+from oppscout.core.conversation.chat import ChatOutcome, ChatService, describe_status
+from oppscout.core.conversation.dialog import HELP_TEXT, describe, friendly
+from oppscout.core.db.database import Database
+from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
+from oppscout.core.db.repositories.inbound_events import InboundEventRepository
+from oppscout.core.errors import InvalidRequestError, NotFoundError
+from oppscout.core.service import AnalysisService, Submission
+from oppscout.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COMMANDS_HELP = (
+    "**Commands**\n"
+    "• `/scout request:` ask in your own words\n"
+    "• `/scout-scan` subreddits, window, keywords and budget as fields\n"
+    "• `/scout-status`, `/scout-cancel` the latest analysis here (or one by id)\n"
+    "• `/scout-watch`, `/scout-spend`, `/scout-help`\n"
+    "Mention me or DM me in plain words, or send a voice message (in DMs, or as a reply to me)."
+)
+ALREADY_ANSWERED = "That request was already answered here; nothing new was started."
+NO_ANALYSIS = "You have no analysis here yet. Start one with `/scout`."
+MENTION = re.compile(r"<@!?\d+>")
+SPLIT = re.compile(r"[\s,;]+")
+AUTOCOMPLETE_HISTORY = 50
+MAX_CHOICES = 25
+
+
+def split_names(text: str) -> list[str]:
+    """Subreddit names from free text like ``r/SaaS, freelance``."""
+    return [name for name in SPLIT.split(text) if name]
+
+
+def workspace_of(interaction: discord.Interaction[Any]) -> str:
+    """The workspace id analyses from this interaction are filed under."""
+    return str(interaction.guild_id) if interaction.guild_id else "dm"
+
+
+class DiscordHandlers:
+    """The bot's behaviour, independent of how discord.py delivers events."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        chat: ChatService,
+        analyses: AnalysisService,
+        database: Database,
+        *,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.chat = chat
+        self.analyses = analyses
+        self.database = database
+        self.now = now
+
+    # ---- plumbing ---------------------------------------------------------------------------
+
+    async def first_time(self, key: str) -> bool:
+        """True the first time ``key`` is seen; redeliveries and double clicks get False."""
+        async with self.database.unit_of_work() as session:
+            return await InboundEventRepository(session).remember(key)
+
+    async def _once(self, interaction: discord.Interaction[Any]) -> bool:
+        if await self.first_time(f"discord:interaction:{interaction.id}"):
+            return True
+        log.info("ignoring repeated interaction %s", interaction.id)
+        return False
+
+    async def _conversation(self, ref: ThreadRef) -> tuple[str | None, bool]:
+        async with self.database.unit_of_work() as session:
+            row = await ConversationRepository(session).open(ref)
+            return row.analysis_id, (row.state or {}).get("phase") == "confirming"
+
+    async def reply(self, place: Place, outcome: ChatOutcome, ref: ThreadRef) -> None:
+        """Post a chat outcome; a pending confirmation gets Run / Edit / Cancel buttons."""
+        texts = list(outcome.messages)
+        texts += _submission_lines(outcome.submission)
+        _, confirming = await self._conversation(ref)
+        view = confirm_view(int(ref.user_id)) if confirming and outcome.submission is None else None
+        await place.send("\n\n".join(texts) or "…", view=view)
+
+    @staticmethod
+    async def answer(interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = False) -> None:
+        """Reply to an interaction whether or not it was deferred."""
+        text = clip(text, 2000)
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=ephemeral)
+        else:
+            await interaction.response.send_message(text, ephemeral=ephemeral)
+
+    # ---- slash commands ---------------------------------------------------------------------
+
+    async def scout(self, interaction: discord.Interaction[Any], request: str) -> None:
+        """``/scout request:…``: defer, open a thread from the response, then talk there."""
+        if not await self._once(interaction):
+            return
+        await interaction.response.defer(thinking=True)
+        header = f"🔎 **{interaction.user.display_name}** asked: {clip(request, 1500)}"
+        place = await place_for_interaction(interaction, request, header)
+        ref = place.ref
+        outcome = await self.chat.handle(ref, request, idempotency_key=f"discord:{interaction.id}")
+        await self.reply(place, outcome, ref)
+
+    def build_request(
+        self, subreddits: str, window_days: int | None, keywords: str | None, budget: float | None
+    ) -> AnalysisRequest:
+        """The request of a ``/scout-scan``; InvalidRequestError says what to fix."""
+        now = self.now()
+        days = window_days or self.settings.default_window_days
+        max_cost = Decimal(str(budget)) if budget is not None else self.settings.default_max_cost_usd
+        try:
+            return AnalysisRequest.model_validate(
+                {
+                    "subreddits": split_names(subreddits),
+                    "timeRange": {"start": now - timedelta(days=days), "end": now},
+                    "keywords": [k for k in (keywords or "").split(",") if k.strip()] or None,
+                    "maxCost": max_cost,
+                },
+                context={"max_cost_cap": self.settings.max_cost_cap_usd, "now": now},
+            )
+        except ValidationError as error:
+            raise InvalidRequestError(f"I can't run that scan: {friendly(error)}") from error
+
+    async def scan(
+        self,
+        interaction: discord.Interaction[Any],
+        subreddits: str,
+        window_days: int | None,
+        keywords: str | None,
+        budget: float | None,
+    ) -> None:
+        """``/scout-scan``: every field given, so the analysis starts straight away in a new thread."""
+        if not await self._once(interaction):
+            return
+        # Checked before deferring, so a typo gets a private answer instead of a public thread.
+        request = self.build_request(subreddits, window_days, keywords, budget)
+        await interaction.response.defer(thinking=True)
+        header = f"🔎 **{interaction.user.display_name}** started a scan: {describe(request)}"
+        place = await place_for_interaction(interaction, " ".join(f"r/{s}" for s in request.subreddits), header)
+        submission = await self.analyses.submit(request, thread=place.ref, idempotency_key=f"discord:{interaction.id}")
+        lines = [f"Starting: {describe(request)}.", *_submission_lines(submission)]
+        await place.send("\n\n".join(lines))
+
+    async def subreddit_choices(self, interaction: discord.Interaction[Any], current: str) -> list[str]:
+        """Autocomplete for ``subreddits``: names this server analysed before, matching the last word typed."""
+        typed = split_names(current)
+        ends_with_separator = bool(current) and current[-1] in " ,;"
+        done, partial = (typed, "") if ends_with_separator else (typed[:-1], typed[-1] if typed else "")
+        partial = partial.lower().removeprefix("r/")
+        async with self.database.unit_of_work() as session:
+            rows = await AnalysisRepository(session).list_recent(
+                workspace_id=workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY
+            )
+        known: dict[str, str] = {}
+        for row in rows:
+            for name in row.request.get("subreddits", []):
+                known.setdefault(name.lower(), name)
+        chosen = {n.lower().removeprefix("r/") for n in done}
+        prefix = ", ".join(done)
+        values = []
+        for key, name in known.items():
+            if key.startswith(partial) and key not in chosen:
+                values.append(f"{prefix}, {name}" if prefix else name)
+        return values[:MAX_CHOICES]
+
+    async def _target(self, interaction: discord.Interaction[Any], given: str | None) -> str | None:
+        if given:
+            return given.strip()
+        channel = interaction.channel
+        if channel is not None:
+            ref = ref_for_channel(channel, guild_id=interaction.guild_id, user_id=interaction.user.id)
+            latest, _ = await self._conversation(ref)
+            if latest:
+                return latest
+        async with self.database.unit_of_work() as session:
+            rows = await AnalysisRepository(session).list_recent(
+                workspace_id=workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY
+            )
+        mine = [r.id for r in rows if r.requested_by == str(interaction.user.id)]
+        return mine[0] if mine else None
+
+    async def status(self, interaction: discord.Interaction[Any], analysis: str | None) -> None:
+        """``/scout-status``: the analysis of this thread, or the user's latest here, or one by id."""
+        if not await self._once(interaction):
+            return
+        target = await self._target(interaction, analysis)
+        if target is None:
+            await self.answer(interaction, NO_ANALYSIS, ephemeral=True)
+            return
+        response = await self.analyses.get(target, workspace_id=workspace_of(interaction))
+        await self.answer(interaction, describe_status(response))
+
+    async def cancel(self, interaction: discord.Interaction[Any], analysis: str | None) -> None:
+        """``/scout-cancel``: stop the analysis of this thread, or the user's latest here, or one by id."""
+        if not await self._once(interaction):
+            return
+        target = await self._target(interaction, analysis)
+        if target is None:
+            await self.answer(interaction, NO_ANALYSIS, ephemeral=True)
+            return
+        # Checks the analysis belongs to this server before anything is cancelled.
+        await self.analyses.get(target, workspace_id=workspace_of(interaction))
+        await self.answer(interaction, await self.analyses.cancel(target))
+
+    async def _say(self, interaction: discord.Interaction[Any], text: str) -> None:
+        if not await self._once(interaction):
+            return
+        channel = interaction.channel
+        if channel is None:
+            raise NotFoundError("I can't see this channel.")
+        ref = ref_for_channel(channel, guild_id=interaction.guild_id, user_id=interaction.user.id)
+        outcome = await self.chat.handle(ref, text, idempotency_key=f"discord:{interaction.id}")
+        await self.answer(interaction, "\n\n".join(outcome.messages) or "…")
+
+    async def watch(self, interaction: discord.Interaction[Any], request: str) -> None:
+        """``/scout-watch``: ask the dialog to watch subreddits."""
+        await self._say(interaction, f"watch {request}")
+
+    async def spend(self, interaction: discord.Interaction[Any]) -> None:
+        """``/scout-spend``: what was spent."""
+        await self._say(interaction, "spend")
+
+    async def help(self, interaction: discord.Interaction[Any]) -> None:
+        """``/scout-help``: examples and commands, only for the asker."""
+        await self.answer(interaction, f"{HELP_TEXT}\n\n{COMMANDS_HELP}", ephemeral=True)
+
+    # ---- buttons and the edit form ------------------------------------------------------------
+
+    def _button_ref(self, interaction: discord.Interaction[Any], owner: int) -> ThreadRef:
+        if interaction.channel is None:
+            raise NotFoundError("I can't see this channel.")
+        return ref_for_channel(interaction.channel, guild_id=interaction.guild_id, user_id=owner)
+
+    async def confirm(self, interaction: discord.Interaction[Any], action: str, owner: int) -> None:
+        """Run, Edit or Cancel the request awaiting confirmation; a second click does nothing."""
+        if action == "edit":
+            await interaction.response.send_modal(EditModal(owner))
+            return
+        message_id = interaction.message.id if interaction.message else interaction.id
+        if not await self.first_time(f"discord:confirm:{message_id}"):
+            await interaction.response.send_message(ALREADY_ANSWERED, ephemeral=True)
+            return
+        # Taking the buttons away is the acknowledgement, and shows everyone the choice was made.
+        await interaction.response.edit_message(view=None)
+        ref = self._button_ref(interaction, owner)
+        outcome = await self.chat.handle(
+            ref, "yes" if action == "run" else "cancel", idempotency_key=f"discord:{interaction.id}"
+        )
+        await self.reply(Place(ref, messageable(interaction.channel), interaction.user, interaction), outcome, ref)
+
+    async def edit_submitted(self, interaction: discord.Interaction[Any], change: str, owner: int) -> None:
+        """The Edit form: the change goes to the dialog, which confirms again."""
+        if interaction.message is not None:
+            await interaction.response.edit_message(view=None)
+        else:
+            await interaction.response.defer()
+        ref = self._button_ref(interaction, owner)
+        outcome = await self.chat.handle(ref, f"edit {change}", idempotency_key=f"discord:{interaction.id}")
+        await self.reply(Place(ref, messageable(interaction.channel), interaction.user, interaction), outcome, ref)
+
+    async def vote(self, interaction: discord.Interaction[Any], analysis_id: str, rank: int, vote: str) -> None:
+        """👍 / 👎 on one opportunity, stored as feedback."""
+        thanks = await self.analyses.record_feedback(
+            analysis_id, rank, platform="discord", user_id=str(interaction.user.id), vote=1 if vote == "up" else -1
+        )
+        await interaction.response.send_message(f"{thanks} (opportunity #{rank})", ephemeral=True)
+
+    # ---- mentions, DMs and voice messages -----------------------------------------------------
+
+    async def message(self, message: discord.Message, bot_user_id: int) -> None:
+        """A mention or DM, typed or as a voice message; other messages are not ours to read."""
+        if message.author.bot:
+            return
+        mentioned = any(u.id == bot_user_id for u in message.mentions)
+        if message.guild is not None and not mentioned:
+            return
+        if not await self.first_time(f"discord:message:{message.id}"):
+            return
+        text = MENTION.sub("", message.content).strip()
+        voice = voice_attachment(message)
+        if voice is not None:
+            # Discord tells the length and size up front: refuse before downloading anything.
+            check_limits(
+                voice,
+                max_seconds=self.settings.discord_max_voice_seconds,
+                max_bytes=self.settings.discord_max_voice_bytes,
+            )
+        place = await place_for_message(message)
+        ref = place.ref
+        key = f"discord:{message.id}"
+        if voice is not None:
+            audio = await voice.read()
+            outcome = await self.chat.handle_voice(ref, audio, filename=voice.filename, idempotency_key=key)
+        else:
+            outcome = await self.chat.handle(ref, text or "help", idempotency_key=key)
+        await self.reply(place, outcome, ref)
+
+
+def _submission_lines(submission: Submission | None) -> list[str]:
+    if submission is None:
+        return []
+    if submission.duplicate:
+        return ["That request was already started; its progress is in this conversation."]
+    if not submission.queued:
+        return [submission.message] if submission.message else []
+    return ["I'll keep progress, cost warnings and the summary here."]

@@ -1,0 +1,182 @@
+"""Worker-side delivery to Discord over the REST API only (no gateway connection in the worker).
+
+One progress message per analysis is edited in place; cost warnings and notices are their own
+messages; the summary is posted as embeds (within Discord's limits) with 👍/👎 buttons and the
+Markdown report attached. When the channel refuses us (403), the user gets the message by DM
+with an explanation, and the progress message moves along with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from contextlib import suppress
+from pathlib import Path
+
+import discord
+from discord.http import HTTPClient, Route, handle_message_parameters
+
+from oppscout.bot.discord.views import feedback_view
+from oppscout.bot.render.embeds import clip, shown_opportunities, summary_embeds
+from oppscout.bot.render.text import coverage_line, progress_line, queue_line
+from oppscout.core.delivery import ThreadView
+from oppscout.core.events import (
+    AnalysisEvent,
+    CancelledEvent,
+    CompletedEvent,
+    CostEvent,
+    FailedEvent,
+    NoticeEvent,
+    ProgressEvent,
+    QueuedEvent,
+    StageEvent,
+)
+from oppscout.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Attachment = tuple[str, bytes]
+"""A file to attach: its name and its bytes."""
+
+MOVED_TO_DM = "I couldn't post in the channel you asked from (missing permission), so I'm following up here."
+
+
+class DiscordThreadNotifier:
+    """Shows analysis events in the Discord thread (or channel, or DM) the analysis came from."""
+
+    def __init__(self, settings: Settings) -> None:
+        if settings.discord_token is None:
+            raise ValueError("DiscordThreadNotifier needs OPPSCOUT_DISCORD_TOKEN")
+        self.settings = settings
+        self._token = settings.discord_token.get_secret_value()
+        self._http: HTTPClient | None = None
+        self._lock = asyncio.Lock()
+
+    async def client(self) -> HTTPClient:
+        """The REST client, logged in on first use (a worker may never post to Discord at all)."""
+        async with self._lock:
+            if self._http is None:
+                Route.BASE = self.settings.discord_api_base_url.rstrip("/")
+                http = HTTPClient(asyncio.get_running_loop())
+                await http.static_login(self._token)
+                self._http = http
+            return self._http
+
+    async def aclose(self) -> None:
+        """Close the HTTP session."""
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def deliver(self, event: AnalysisEvent, thread: ThreadView) -> str | None:
+        """Show one event; returns the progress message's id (``channel/message`` once moved to DM)."""
+        http = await self.client()
+        if isinstance(event, QueuedEvent):
+            return await self._progress(http, thread, f"⏳ {queue_line(event.position, event.estimated_wait)}")
+        if isinstance(event, StageEvent):
+            return await self._progress(http, thread, f"⏳ {event.stage.label}…")
+        if isinstance(event, ProgressEvent):
+            return await self._progress(http, thread, f"⏳ {progress_line(event.progress)}")
+        if isinstance(event, CostEvent):
+            if event.warning:
+                await self._post(http, thread, f"💸 {event.warning}")
+            return None
+        if isinstance(event, NoticeEvent):
+            await self._post(http, thread, f"ℹ️ {event.message}")
+            return None
+        if isinstance(event, CompletedEvent):
+            progress = await self._progress(http, thread, f"✅ Done · {coverage_line(event.results)}")
+            await self._summary(http, thread, event)
+            return progress
+        if isinstance(event, FailedEvent):
+            progress = await self._progress(http, thread, "✖ Failed")
+            await self._post(http, thread, f"✖ {event.message} (spent ${event.spent:.4f})")
+            return progress
+        if isinstance(event, CancelledEvent):
+            progress = await self._progress(http, thread, "⏹ Cancelled")
+            await self._post(http, thread, "Cancelled. Nothing more will be charged.")
+            return progress
+        return None
+
+    async def _progress(self, http: HTTPClient, thread: ThreadView, text: str) -> str:
+        """Edit the one progress message in place, or create it."""
+        if thread.progress_message_id:
+            channel_id, _, message_id = thread.progress_message_id.rpartition("/")
+            try:
+                with handle_message_parameters(content=clip(text, 2000)) as params:
+                    await http.edit_message(channel_id or thread.channel_id, message_id, params=params)
+                return thread.progress_message_id
+            except discord.NotFound:
+                log.info("progress message %s is gone; posting a new one", message_id)
+        return await self._post(http, thread, text)
+
+    async def _post(
+        self,
+        http: HTTPClient,
+        thread: ThreadView,
+        text: str,
+        *,
+        embeds: list[discord.Embed] | None = None,
+        file: Attachment | None = None,
+        view: discord.ui.View | None = None,
+    ) -> str:
+        """Post a message to the thread; on 403, to the user's DMs. Returns its id for later edits."""
+        try:
+            return await self._send(http, thread.channel_id, text, embeds, file, view)
+        except discord.Forbidden:
+            log.info("cannot post in %s; sending by DM", thread.channel_id)
+        dm = await http.start_private_message(int(thread.user_id))
+        message_id = await self._send(http, str(dm["id"]), f"{MOVED_TO_DM}\n\n{text}", embeds, file, view)
+        return f"{dm['id']}/{message_id}"
+
+    @staticmethod
+    async def _send(
+        http: HTTPClient,
+        channel_id: str,
+        text: str,
+        embeds: list[discord.Embed] | None,
+        file: Attachment | None,
+        view: discord.ui.View | None,
+    ) -> str:
+        # A fresh File per attempt: discord.py consumes the stream, and a DM retry sends it again.
+        files = [discord.File(io.BytesIO(file[1]), filename=file[0])] if file is not None else []
+        options: dict[str, object] = {}
+        if embeds:
+            options["embeds"] = embeds
+        if files:
+            options["files"] = files
+        if view is not None:
+            options["view"] = view
+        try:
+            with handle_message_parameters(content=clip(text, 2000), **options) as params:  # type: ignore[arg-type]
+                message = await http.send_message(channel_id, params=params)
+        finally:
+            for f in files:
+                with suppress(Exception):
+                    f.close()
+        return str(message["id"])
+
+    async def _summary(self, http: HTTPClient, thread: ThreadView, event: CompletedEvent) -> None:
+        embeds = summary_embeds(event.results, event.cost, analysis_id=event.analysis_id)
+        view = feedback_view(event.analysis_id, shown_opportunities(embeds))
+        report = await _read_report(event.report_path)
+        lead = f"<@{thread.user_id}> your analysis is ready."
+        if view is not None:
+            lead += " Rate each opportunity with 👍 / 👎 below."
+        await self._post(
+            http, thread, lead, embeds=[discord.Embed.from_dict(e) for e in embeds], file=report, view=view
+        )
+
+
+async def _read_report(path: str | None) -> Attachment | None:
+    """The Markdown report's name and bytes, read off the event loop; None when there is none."""
+    if not path:
+        return None
+    report = Path(path)
+    try:
+        data = await asyncio.to_thread(report.read_bytes)
+    except OSError:
+        log.warning("report %s is missing; posting the summary without it", path)
+        return None
+    return report.name, data

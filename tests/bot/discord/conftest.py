@@ -1,0 +1,144 @@
+"""Fixtures for the Discord bot: the fake REST server, a logged-in bot and a gateway to feed it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from oppscout.bot.discord.app import ScoutBot, use_api_base
+from oppscout.bot.discord.handlers import DiscordHandlers
+from oppscout.core.conversation.chat import ChatService
+from oppscout.core.conversation.dialog import Dialog
+from oppscout.core.errors import VoiceError
+from oppscout.core.ports import Transcript
+from oppscout.core.settings import Settings
+from oppscout.runtime import Runtime
+from tests.fakes.discord_server import FakeDiscord
+
+GUILD_ID = 700000000000000001
+USER_ID = 800000000000000001
+OTHER_USER_ID = 800000000000000002
+
+
+@dataclass
+class ScriptedTranscriber:
+    """A Transcriber (the port, not a Discord client): returns a set text for OGG audio, refuses the rest."""
+
+    text: str = "scan r/smallbusiness and r/freelance about invoicing, last two weeks, budget $2"
+    heard: list[bytes] = field(default_factory=list)
+
+    async def transcribe(self, audio: bytes, *, filename: str = "", hotwords: Sequence[str] = ()) -> Transcript:
+        """Check the bytes are an Ogg stream, as Discord voice messages are, and return the script."""
+        self.heard.append(audio)
+        if not audio.startswith(b"OggS"):
+            raise VoiceError("I couldn't read that audio; please send it again or type your request.")
+        return Transcript(text=self.text, duration=3.5)
+
+
+@pytest.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    """The fake Discord REST API, listening on 127.0.0.1."""
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def discord_settings(settings: Settings, fake_discord: FakeDiscord) -> Settings:
+    """Test settings with a bot token and the fake server as the Discord API."""
+    return settings.model_copy(
+        update={"discord_token": SecretStr("test-token"), "discord_api_base_url": fake_discord.base_url}
+    )
+
+
+@pytest.fixture
+async def discord_runtime(discord_settings: Settings) -> AsyncIterator[Runtime]:
+    """Database, Redis, queue and service wired with the Discord settings."""
+    rt = await Runtime.open(discord_settings)
+    yield rt
+    await rt.close()
+
+
+@pytest.fixture
+def transcriber() -> ScriptedTranscriber:
+    """The fake transcriber the bot's ChatService uses."""
+    return ScriptedTranscriber()
+
+
+@dataclass
+class Gateway:
+    """Feeds raw gateway dispatch payloads to discord.py's own parsers."""
+
+    bot: ScoutBot
+    server: FakeDiscord
+    channel: dict[str, Any]
+
+    def dispatch(self, event: str, payload: dict[str, Any]) -> None:
+        """Hand one dispatch (``t`` and ``d`` of a gateway frame) to the library."""
+        self.bot._connection.parsers[event](payload)
+
+    def command(
+        self, name: str, options: dict[str, Any] | None = None, *, user_id: int = USER_ID, **kwargs: Any
+    ) -> dict[str, Any]:
+        """INTERACTION_CREATE for a slash command; returns the payload (its token finds the replies)."""
+        data = {
+            "id": "1",
+            "name": name,
+            "type": 1,
+            "options": [{"name": k, "type": _option_type(v), "value": v} for k, v in (options or {}).items()],
+        }
+        kwargs.setdefault("channel", self.channel)
+        if "guild_id" not in kwargs and kwargs["channel"]["type"] != 1:
+            kwargs["guild_id"] = GUILD_ID
+        payload = self.server.interaction(2, data, user_id=user_id, **kwargs)
+        self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    def click(
+        self, message: dict[str, Any], custom_id: str, *, user_id: int = USER_ID, channel: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """INTERACTION_CREATE for a button click on ``message``."""
+        channel = channel or self.server.channels[int(message["channel_id"])]
+        guild = None if channel["type"] == 1 else GUILD_ID
+        payload = self.server.interaction(
+            3,
+            {"custom_id": custom_id, "component_type": 2},
+            channel=channel,
+            user_id=user_id,
+            guild_id=guild,
+            message=message,
+        )
+        self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+
+def _option_type(value: Any) -> int:
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, int):
+        return 4
+    if isinstance(value, float):
+        return 10
+    return 3
+
+
+@pytest.fixture
+async def gateway(
+    discord_runtime: Runtime, fake_discord: FakeDiscord, transcriber: ScriptedTranscriber
+) -> AsyncIterator[Gateway]:
+    """A bot logged in against the fake API, in one server with one text channel."""
+    settings = discord_runtime.settings
+    use_api_base(fake_discord.base_url)
+    chat = ChatService(discord_runtime.database, discord_runtime.service, Dialog(settings), transcriber=transcriber)
+    bot = ScoutBot(DiscordHandlers(settings, chat, discord_runtime.service, discord_runtime.database))
+    await bot.login("test-token")
+    channel = fake_discord.add_channel(GUILD_ID)
+    gw = Gateway(bot, fake_discord, channel)
+    gw.dispatch("GUILD_CREATE", fake_discord.guild_create(GUILD_ID, [channel]))
+    yield gw
+    await bot.close()
