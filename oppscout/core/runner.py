@@ -16,7 +16,7 @@ from oppscout.core.costs import CostGovernor, PriceTable
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.items import ItemRepository
-from oppscout.core.db.repositories.ledger import SqlLedger
+from oppscout.core.db.repositories.ledger import SqlLedger, ledger_totals
 from oppscout.core.db.repositories.stage_jobs import StageJobRepository
 from oppscout.core.db.tables import AnalysisRow
 from oppscout.core.errors import AnalysisCancelledError, AppError, BudgetExceededError
@@ -199,7 +199,9 @@ class AnalysisRunner:
 
     async def _finish_stage(self, analysis_id: str, stage: Stage) -> None:
         async with self.database.unit_of_work() as session:
-            await StageJobRepository(session).finish(analysis_id, stage, AnalysisStatus.COMPLETED)
+            # The stage's cost so far is the analysis's spend when the stage ends.
+            spent = (await ledger_totals(session, analysis_id)).spent
+            await StageJobRepository(session).finish(analysis_id, stage, AnalysisStatus.COMPLETED, cost=spent)
 
     async def deliver(self, analysis_id: str) -> None:
         """Write the report, complete the analysis and publish the summary, exactly once."""

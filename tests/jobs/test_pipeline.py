@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from oppscout.core.conversation.chat import ChatService
 from oppscout.core.conversation.dialog import Dialog
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.db.tables import ItemRow
-from oppscout.core.events import CancelledEvent, CompletedEvent, ProgressEvent, StageEvent
+from oppscout.core.events import CancelledEvent, CompletedEvent, CostEvent, FailedEvent, ProgressEvent, StageEvent
 from oppscout.core.service import AnalysisService
 from oppscout.jobs.event_bus import EventSubscription
 from oppscout.jobs.queue import AnalysisQueue
@@ -138,3 +139,34 @@ async def test_cancel_of_a_queued_analysis_finishes_it_before_any_work(runtime: 
         )
     assert count == 0
     assert (await runtime.service.get(submission.analysis_id)).status == AnalysisStatus.CANCELLED
+
+
+async def test_priced_reddit_calls_are_charged_warned_and_capped(runtime: Runtime) -> None:
+    runtime.settings.reddit_price_per_1000_calls_usd = Decimal("10")  # one cent a call
+    async with EventSubscription(runtime.redis) as subscription:
+        submission = await runtime.service.submit(make_request(max_cost="1", cost_threshold="0.25"))
+        async with running_worker(runtime):
+            events = await events_until_final(subscription, submission.analysis_id)
+    response = await runtime.service.get(submission.analysis_id)
+    calls = response.cost_breakdown.reddit_calls
+    assert calls > 50
+    assert response.cost_breakdown.total == Decimal(calls) / 100
+    assert response.cost_breakdown.total <= Decimal("1")
+    warnings = [e.warning for e in events if isinstance(e, CostEvent) and e.warning]
+    assert any("50% of the budget" in w for w in warnings)
+    assert any("your cost alert of $0.25" in w for w in warnings)
+    jobs = await runtime.service.jobs(submission.analysis_id)
+    assert jobs[-1].cost_accumulated == response.cost_breakdown.total
+
+
+async def test_a_budget_too_small_for_the_reddit_calls_stops_the_analysis_within_budget(runtime: Runtime) -> None:
+    runtime.settings.reddit_price_per_1000_calls_usd = Decimal("10")
+    async with EventSubscription(runtime.redis) as subscription:
+        submission = await runtime.service.submit(make_request(max_cost="0.05"))
+        async with running_worker(runtime):
+            events = await events_until_final(subscription, submission.analysis_id)
+    assert isinstance(events[-1], FailedEvent)
+    assert "stays within budget" in events[-1].message
+    response = await runtime.service.get(submission.analysis_id)
+    assert response.status == AnalysisStatus.FAILED
+    assert response.cost_breakdown.total <= Decimal("0.05")
