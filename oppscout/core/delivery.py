@@ -79,3 +79,11 @@ class FanoutNotifier:
                 await notifier.publish(event)
             except Exception:  # a platform outage must not fail the analysis
                 log.exception("notifier %s failed", type(notifier).__name__, extra={"analysis_id": event.analysis_id})
+
+
+class DirectMessenger(Protocol):
+    """A platform's way of sending one person a direct message (alerts, cost DMs)."""
+
+    async def send_dm(self, workspace_id: str, user_id: str, text: str) -> None:
+        """Send ``text`` to the person; raises DeliveryError when it cannot be delivered."""
+        ...

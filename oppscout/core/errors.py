@@ -47,3 +47,11 @@ class TranscriberUnavailableError(VoiceError):
 
     def __init__(self, message: str = "Voice is unavailable right now, please type your request.") -> None:
         super().__init__(message)
+
+
+class DeliveryError(AppError):
+    """A message could not be delivered (DMs closed, platform error); ``permanent`` says whether to retry."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
