@@ -178,6 +178,87 @@ class FeedbackRow(Base):
     created_at: Mapped[datetime]
 
 
+class RedditPostRow(Base):
+    """A Reddit post kept for reuse across analyses (API cache or imported dump); raw text, purged after retention."""
+
+    __tablename__ = "reddit_posts"
+    __table_args__ = (Index("ix_reddit_posts_origin_sub_created", "origin", "subreddit_key", "created_at"),)
+
+    reddit_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subreddit: Mapped[str] = mapped_column(String(32))
+    subreddit_key: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    num_comments: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    permalink: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(8))
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RedditCommentRow(Base):
+    """A Reddit comment kept for reuse (flattened, with parent links); raw text, purged after retention."""
+
+    __tablename__ = "reddit_comments"
+
+    reddit_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(16), index=True)
+    parent_id: Mapped[str] = mapped_column(String(16))
+    subreddit: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    permalink: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(8))
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RedditListingRow(Base):
+    """What part of one Reddit listing (a multireddit's new, or a search) is in the cache, and since when."""
+
+    __tablename__ = "reddit_listings"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    covered_start: Mapped[datetime]
+    covered_end: Mapped[datetime]
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+    older_cursor: Mapped[str | None] = mapped_column(String(32))
+    reached_cap: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RedditListingPostRow(Base):
+    """A post seen in a cached listing."""
+
+    __tablename__ = "reddit_listing_posts"
+
+    listing_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    reddit_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+
+
+class RedditCommentFetchRow(Base):
+    """When the comment tree of a post was last fetched (its comments are in ``reddit_comments``)."""
+
+    __tablename__ = "reddit_comment_fetches"
+
+    post_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RedditSubredditRow(Base):
+    """What Reddit said about a subreddit name: its display name and whether it can be read."""
+
+    __tablename__ = "reddit_subreddits"
+
+    name_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    checked_at: Mapped[datetime]
+
+
 class ApiTokenRow(Base):
     """A bearer token for the web API, scoped to one workspace; only its SHA-256 is stored."""
 

@@ -1,0 +1,173 @@
+"""Reddit's rate limits and faults, made visible: counted calls, announced waits, bounded retries.
+
+praw runs in worker threads (it blocks). Three pieces sit around it:
+
+- ``CountingRequestor`` counts every HTTP request sent to the API host into the current
+  ``CallContext``, so each analysis is charged for exactly the calls it made (retries included:
+  Reddit counts them too);
+- ``AnnouncedRateLimiter`` replaces prawcore's limiter: it still honours
+  ``X-Ratelimit-Remaining/Used/Reset``, but tells the user before it sleeps;
+- ``RedditCaller`` runs one praw call off the event loop and, on a 429 or a 5xx, waits and tries
+  again instead of failing the analysis, until Reddit has been failing for too long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+import prawcore
+import requests
+from prawcore.rate_limit import RateLimiter
+
+from oppscout.core.errors import SourceUnavailableError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Announce = Callable[[str], Awaitable[None]]
+"""Tells the user what the source waits for (a progress message)."""
+
+TOKEN_PATH = "/api/v1/access_token"
+# Below this many seconds a wait is not worth a message.
+ANNOUNCE_MIN_SECONDS = 1.0
+
+
+def waiting_message(seconds: float) -> str:
+    """The progress message shown while waiting for Reddit."""
+    return f"waiting for Reddit's rate limit ({max(1, math.ceil(seconds))} s)"
+
+
+class CallContext:
+    """One fetch's view of Reddit: its own call count and where its waits are announced.
+
+    One praw client serves every analysis a worker runs at once (Reddit's limit is per client),
+    so counts and messages are kept per fetch. ``asyncio.to_thread`` copies context variables
+    into the worker thread, which is how the requestor and the limiter find the current fetch.
+    """
+
+    def __init__(self, announce: Announce | None = None) -> None:
+        self.announce = announce
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.calls = 0
+
+    def count(self) -> None:
+        """Count one API request."""
+        with self._lock:
+            self.calls += 1
+
+    def announce_from_thread(self, message: str) -> None:
+        """Show ``message`` from a praw thread; errors of the callback (e.g. a cancel) propagate."""
+        if self.announce is None or self._loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(_call(self.announce, message), self._loop).result()
+
+
+_current: ContextVar[CallContext | None] = ContextVar("oppscout_reddit_call", default=None)
+
+
+async def _call(announce: Announce, message: str) -> None:
+    await announce(message)
+
+
+class CountingRequestor(prawcore.Requestor):
+    """A prawcore requestor that counts requests to the API host (token requests are free)."""
+
+    def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> requests.Response:
+        """Send one request, counting it for the current fetch when it goes to the API."""
+        url = str(args[1] if len(args) > 1 else kwargs.get("url", ""))
+        context = _current.get()
+        if context is not None and url.startswith(self.oauth_url) and not url.endswith(TOKEN_PATH):
+            context.count()
+        return super().request(*args, timeout=timeout, **kwargs)
+
+
+class AnnouncedRateLimiter(RateLimiter):
+    """prawcore's header-driven limiter, announcing each noticeable wait before sleeping."""
+
+    def delay(self) -> None:
+        """Sleep until the next request is allowed, telling the user when that is a while."""
+        if self.next_request_timestamp_ns is None:
+            return
+        seconds = (self.next_request_timestamp_ns - time.monotonic_ns()) / 1e9
+        if seconds <= 0:
+            return
+        context = _current.get()
+        if context is not None and seconds >= ANNOUNCE_MIN_SECONDS:
+            context.announce_from_thread(waiting_message(seconds))
+        time.sleep(seconds)
+
+
+def _header_seconds(response: requests.Response | None) -> float | None:
+    """How long Reddit asked us to wait (Retry-After, else X-Ratelimit-Reset when nothing remains)."""
+    if response is None:
+        return None
+    headers = response.headers
+    for name in ("retry-after", "x-ratelimit-reset"):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            continue
+    return None
+
+
+class RedditCaller:
+    """Runs praw calls off the event loop, retrying through rate limits and outages."""
+
+    def __init__(
+        self,
+        *,
+        max_outage_seconds: float,
+        max_backoff_seconds: float,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.max_outage_seconds = max_outage_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self.sleep = sleep
+
+    async def call(self, context: CallContext, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` in a thread; 429 and 5xx are waited out, a long outage fails cleanly."""
+        context._loop = asyncio.get_running_loop()
+        waited = 0.0
+        attempt = 0
+        while True:
+            token = _current.set(context)
+            try:
+                return await asyncio.to_thread(fn, *args, **kwargs)
+            except prawcore.TooManyRequests as error:
+                seconds = _header_seconds(error.response) or self._backoff(attempt)
+                reason = "Reddit's rate limit (429)"
+            except prawcore.ServerError as error:
+                seconds = self._backoff(attempt)
+                reason = f"Reddit server error ({error.response.status_code})"
+            except prawcore.RequestException as error:
+                seconds = self._backoff(attempt)
+                reason = f"no connection to Reddit ({type(error.original_exception).__name__})"
+            finally:
+                _current.reset(token)
+            seconds = min(seconds, self.max_backoff_seconds)
+            if waited + seconds > self.max_outage_seconds:
+                raise SourceUnavailableError(
+                    f"Reddit kept failing for {math.ceil(waited)} s ({reason}), so this analysis stopped. "
+                    "Nothing more was charged and what was already fetched is kept: ask again in a few minutes."
+                )
+            log.warning("%s; retrying in %.1f s", reason, seconds)
+            if context.announce is not None:
+                await context.announce(waiting_message(seconds))
+            await self.sleep(seconds)
+            waited += seconds
+            attempt += 1
+
+    def _backoff(self, attempt: int) -> float:
+        # Exponential: 2, 4, 8 … seconds, so a short hiccup costs little and an outage few calls.
+        return float(min(self.max_backoff_seconds, 2 ** (attempt + 1)))
