@@ -8,6 +8,7 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -187,9 +188,10 @@ def slack_settings(settings: Settings, fake: FakeSlack, **extra: Any) -> Setting
     )
 
 
-@pytest.fixture
-async def rig(settings: Settings, fake_slack: FakeSlack) -> AsyncIterator[SlackRig]:
-    configured = slack_settings(settings, fake_slack)
+@asynccontextmanager
+async def open_rig(settings: Settings, fake: FakeSlack, **extra: Any) -> AsyncIterator[SlackRig]:
+    """The real Bolt app on a free port of 127.0.0.1, talking to ``fake``, with its own runtime."""
+    configured = slack_settings(settings, fake, **extra)
     runtime = await Runtime.open(configured)
     transcriber = FakeTranscriber()
     chat = ChatService(runtime.database, runtime.service, Dialog(configured), transcriber)
@@ -197,7 +199,15 @@ async def rig(settings: Settings, fake_slack: FakeSlack) -> AsyncIterator[SlackR
     server = await serve_http(SlackEndpoint(app.bolt), "127.0.0.1", 0, EVENTS_PATH)
     port = server.addresses[0][1]
     sender = SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}")
-    yield SlackRig(fake_slack, sender, app, runtime, transcriber, configured)
-    await sender.close()
-    await server.cleanup()
-    await runtime.close()
+    try:
+        yield SlackRig(fake, sender, app, runtime, transcriber, configured)
+    finally:
+        await sender.close()
+        await server.cleanup()
+        await runtime.close()
+
+
+@pytest.fixture
+async def rig(settings: Settings, fake_slack: FakeSlack) -> AsyncIterator[SlackRig]:
+    async with open_rig(settings, fake_slack) as opened:
+        yield opened
