@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from oppscout.core.corpus import RedditItem
+from oppscout.core.corpus import ItemKind, RedditItem
 
 
 class SignalKind(StrEnum):
@@ -25,45 +25,70 @@ class SignalKind(StrEnum):
 
 
 def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
+    # Whole words or phrases only: "exhaust" must not fire on "non-exhaustive".
+    return re.compile(r"(?<![\w'])(?:" + "|".join(patterns) + r")(?![\w'])", re.IGNORECASE)
 
 
+_TOOL = r"(?:tool|app|application|software|service|platform|plugin|plug-in|extension|script|program|system|solution|website|site|saas|product|option|provider|vendor|company|crm|pos|device|bookmarklet|addon|add-on)s?"
 PATTERNS: dict[SignalKind, re.Pattern[str]] = {
     SignalKind.PAIN: _rx(
-        r"hate", r"frustrat\w*", r"nightmare", r"annoy\w*", r"drives? me (?:nuts|crazy|insane|up the wall)",
-        r"pain in the", r"struggl\w*", r"tired of", r"sick of", r"fed up", r"wast(?:e|ed|ing) (?:\w+ )?(?:hours|time|days)",
-        r"killing me", r"can'?t stand", r"headache", r"stress\w*", r"losing (?:money|sleep|clients)",
-        r"chas(?:e|ing) (?:\w+ )?(?:payments?|invoices?|clients?|people|down)", r"sucks?", r"terrible", r"awful",
-        r"worst", r"exhaust\w*", r"burn(?:ed|t)? ?out", r"overwhelm\w*", r"ridiculous", r"insane", r"painful",
-        r"broken", r"ugh+", r"kill me", r"never pay", r"paid late", r"late pay\w*", r"ghost\w*", r"no[- ]shows?",
-        r"bleeding", r"churn(?:ed|ing)?", r"impossible", r"scam\w*", r"froze|frozen|freez\w*", r"held my",
+        r"hate", r"hated", r"hating", r"frustrat\w*", r"nightmare\w*", r"annoy(?:ed|ing|s)?", r"drives? me (?:nuts|crazy|insane|up the wall)",
+        r"pain in the \w+", r"(?:am|is|are|been|i'?m|we'?re) (?:really |still )?struggl\w+", r"a struggle", r"tired of", r"sick of", r"fed up",
+        r"wast(?:e|ed|ing) (?:\w+ )?(?:hours|time|days|money)", r"(?:is|are|it'?s) killing (?:me|us|my|our)", r"killing me",
+        r"can'?t stand", r"headaches?", r"stress(?:ed|ful)", r"losing (?:money|sleep|clients|customers)",
+        r"chas(?:e|ing) (?:\w+ )?(?:payments?|invoices?|clients?|people|down|money)", r"terrible", r"awful", r"exhausting",
+        r"burn(?:ed|t)? ?out", r"overwhelm(?:ed|ing)", r"ridiculous", r"painful", r"ugh+", r"never (?:paid|pays?)",
+        r"(?:not|never|stopped|hasn'?t|haven'?t|won'?t|didn'?t) (?:\w+ )?pa(?:y|id|ying)", r"paid late", r"late pay\w*",
+        r"ghost(?:ed|ing)", r"no[- ]shows?", r"bleeding", r"impossible", r"scam\w*", r"froze|frozen",
+        r"hav(?:e|ing) (?:a |such a )?(?:really |very )?(?:hard|tough|difficult) time", r"(?:having|have|had) (?:\w+ )?trouble",
+        r"(?:it'?s|it is|is|are|so|too) (?:\w+ )?hard to (?:keep|find|get|track|manage|figure)", r"(?:i'?m|i am|we'?re|we are) (?:completely |totally |so )?lost",
+        r"(?:don'?t|do not) know what to do", r"can'?t (?:seem to|figure out|find)", r"not (?:all that |very |too )?happy with",
+        r"fragmented", r"too spread out", r"out of (?:my|our) (?:depth|league)", r"stay (?:the \w+ )?away from",
+        r"why do you do this", r"for the love of", r"i wish (?:my|our|they|people|clients|customers)",
+        r"(?:the|my|our) (?:biggest |main |only )?(?:problem|issue) (?:is|was|here)", r"problem is",
+        r"(?:i'?m|i am|we'?re|we are) (?:really |so |very )?(?:stumped|desperate)", r"in the red", r"don'?t work",
+        r"(?:is|are) a (?:real |huge |big )?(?:problem|issue|pain)", r"doesn'?t work", r"does not work", r"not working",
+        r"downward spiral", r"please (?:don'?t|stop)", r"(?:too|very|so) (?:expensive|high)", r"sucks",
     ),
     SignalKind.SOLUTION_REQUEST: _rx(
-        r"is there (?:a|an|any) (?:\w+ ){0,3}(?:tool|app|software|service|platform|way|plugin|saas)",
-        r"does any(?:one|body) (?:know|use|have) (?:of )?(?:a|an|any|something)",
-        r"looking for (?:a|an|some) (?:\w+ ){0,2}(?:tool|app|software|service|solution|platform)",
-        r"any (?:good )?(?:recommendations|recs|suggestions|tools|apps)", r"what do (?:you|y'?all|people) (?:all )?use",
-        r"recommend (?:a|an|any)", r"wish (?:there was|there were|someone would|i had)",
-        r"someone (?:should|needs to|pls|please) (?:build|make)", r"why (?:is there no|isn'?t there)",
-        r"need (?:a|an) (?:\w+ ){0,2}(?:tool|app|system|way)",
+        r"\[smt\]", r"\[request\]", r"somebody make this", r"some(?:one|body) (?:should|needs to|pls|please|could) (?:build|make|create)",
+        rf"is there (?:a|an|any|some) (?:\w+ ){{0,4}}{_TOOL}", r"is there (?:a|any) way",
+        rf"does any(?:one|body) (?:know|use|have) (?:of )?(?:a|an|any|some|good)? ?(?:\w+ ){{0,3}}{_TOOL}",
+        rf"(?:looking|searching|search) for (?:a|an|some|any|good|the best) (?:[\w/-]+ ){{0,4}}{_TOOL}",
+        rf"(?:recommend(?:ed|ations?)?|suggest(?:ions?)?|recs) (?:\w+ ){{0,4}}{_TOOL}",
+        rf"{_TOOL} (?:recommendations?|suggestions?)",
+        rf"^(?:an?|some) (?:[\w-]+ ){{0,3}}{_TOOL} (?:that|which|to|for)",
+        r"can (?:anyone|anybody|someone|you) recommend", r"what (?:\w+ ){0,3}do (?:you|y'?all|people) (?:all |guys )?use",
+        r"wish (?:there was|there were|someone would|i had|i could)", r"why (?:is there no|isn'?t there)",
+        rf"need (?:a|an|some) (?:\w+ ){{0,3}}{_TOOL}", r"does (?:such a|something like this|this) (?:thing )?exist",
+        r"where (?:can|do|should) (?:i|we) (?:find|get|buy)", r"would love to see", rf"(?:would|i'?d) love (?:to have )?(?:a|an|some) (?:[\w-]+ ){{0,3}}{_TOOL}",
+        r"it would be (?:really |very |so |super )?(?:useful|nice|cool|great|awesome|helpful|handy) (?:if|to have)",
+        rf"(?:an?|any) {_TOOL} that (?:can|could|would|will|lets?|allows?)",
     ),
     SignalKind.ADVICE_REQUEST: _rx(
-        r"how do (?:you|i|y'?all)", r"any advice", r"what should i", r"any tips", r"how (?:would|should) i",
-        r"what would you do", r"am i (?:crazy|wrong|the only)", r"is it normal",
+        r"how do (?:you|i|y'?all|we)", r"any advice", r"what should i", r"any tips", r"how (?:would|should|can) i",
+        r"what would you do", r"am i (?:crazy|wrong|the only)", r"is it normal", r"need (?:some )?advice", r"advice on",
+        r"how does (?:it|this|that) (?:normally |usually )?work", r"any (?:ideas|thoughts|suggestions)", r"(?:please )?help",
+        r"what (?:are|is) (?:my|our) options?", r"what can (?:i|we) do", r"should (?:i|we)",
     ),
     SignalKind.MONEY: _rx(
-        r"i'?d (?:happily |gladly |totally )?pay", r"would (?:happily |gladly )?pay", r"willing to pay",
-        r"worth paying", r"take my money", r"\$\s?\d+(?:\.\d+)?\s?(?:/|per |a )\s?(?:mo|month|yr|year|user|seat)\b",
-        r"pay (?:good )?money for", r"budget for", r"shut up and take",
+        r"i'?d (?:happily |gladly |totally |definitely )?pay", r"(?:i|we) would (?:happily |gladly |definitely )?pay",
+        r"willing to pay", r"happy to pay", r"worth paying", r"take my money",
+        r"pay (?:good |real )?money for", r"(?:pay|paying) (?:like |about |up to |maybe )?\$\s?\d+",
+        r"shut up and take", r"(?:fees?|prices?|costs?) (?:is|are) (?:too |so |really )?(?:high|steep|expensive)",
+        r"(?:cheap|cheaper|inexpensive|affordable|cost[- ]effective) (?:\w+ ){0,2}(?:way|option|alternative|solution|method)",
+        r"(?:costs?|fees?) (?:are |is )?killing", r"don'?t want to spend",
     ),
     SignalKind.SWITCHING: _rx(
-        r"switch(?:ed|ing)? (?:from|to|away)", r"alternative(?:s)? to", r"moved (?:away )?from", r"migrat\w+ (?:from|to)",
-        r"replac(?:e|ed|ing) (?:\w+ ){0,2}with", r"cancel(?:l)?ed (?:my|our) (?:\w+ )?subscription", r"dropp?(?:ed|ing) \w+ for",
+        r"alternatives? (?:to|for)", r"switch(?:ed|ing)? (?:away )?from", r"migrat\w+ (?:away )?from", r"replacements? for",
+        r"cancel(?:l)?ed (?:my|our) (?:\w+ )?(?:subscription|account|plan)", r"(?:lost|losing) (?:a|me as a) customer",
+        r"no longer (?:be )?support\w*", r"(?:instead of|rather than) (?:using )?[A-Z]\w+",
     ),
     SignalKind.WORKAROUND: _rx(
-        r"spreadsheets?", r"excel", r"google sheets?", r"manually", r"by hand", r"calendar reminders?",
-        r"sticky notes?", r"zapier", r"hack(?:ed)? (?:it )?together", r"duct[- ]tape\w*", r"workaround", r"copy[- ]past\w*",
-        r"post-?it", r"reminder emails?",
+        r"(?:i|we) (?:\w+ )?(?:use|track|keep|manage|maintain|do) (?:\w+ ){0,4}(?:in|on|with) (?:a |an |my |our )?(?:spreadsheet|excel|google sheets?|notepad|paper|sticky notes)",
+        r"manually", r"by hand", r"calendar reminders?", r"sticky notes?", r"hack(?:ed)? (?:it )?together", r"duct[- ]tape\w*",
+        r"workarounds?", r"copy[- ](?:and[- ])?past\w*", r"post-?its?", r"(?:i|we) have to (?:\w+ ){0,3}(?:manually|every time|each time|alt\+tab)",
+        r"pen and paper", r"\[smt\]",
     ),
 }  # fmt: skip
 
@@ -71,10 +96,22 @@ WEIGHTS: dict[SignalKind, float] = {
     SignalKind.PAIN: 1.0,
     SignalKind.SOLUTION_REQUEST: 1.5,
     SignalKind.ADVICE_REQUEST: 0.4,
-    SignalKind.MONEY: 2.0,
-    SignalKind.SWITCHING: 1.0,
-    SignalKind.WORKAROUND: 1.2,
+    SignalKind.MONEY: 1.2,
+    SignalKind.SWITCHING: 0.6,
+    SignalKind.WORKAROUND: 0.6,
 }
+# Pain counts only when the writer owns it: "I hate chasing invoices", not "users will hate him".
+FIRST_PERSON = re.compile(
+    r"(?<![\w'])(?:i|i'm|i've|i'd|i'll|im|me|my|mine|we|we're|we've|our|ours|us|myself)(?![\w'])", re.IGNORECASE
+)
+# Pain that is over ("I was struggling… then I found") is a story, not a need.
+PAST = re.compile(r"(?<![\w'])(?:was|were|used to|had been)(?![\w'])", re.IGNORECASE)
+# "I'm not terrible at design" is no pain.
+NEGATED = re.compile(r"(?<![\w'])(?:not|never|isn'?t|aren'?t|wasn'?t)\s+(?:\w+\s+)?$", re.IGNORECASE)
+# Phrases that are complaints whoever they are addressed to.
+DIRECT_PAIN = re.compile(
+    r"why do you do this|for the love of|stay (?:the \w+ )?away from|please (?:don'?t|stop)", re.IGNORECASE
+)
 
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 SKIP_AUTHORS = {"automoderator", "[deleted]"}
@@ -107,12 +144,41 @@ def sentences(text: str) -> list[str]:
 
 def detect(item: RedditItem) -> list[Signal]:
     """Every signal in an item, one per (kind, sentence)."""
+    if item.kind == ItemKind.COMMENT:
+        # A reply lives in a thread about one problem: "same, it's a nightmare" is the
+        # commenter's own pain even without an "I", so comments are read like titles.
+        return detect_text(item.body, title=True)
+    return detect_text(item.title, title=True) + detect_text(item.body) if item.title else detect_text(item.body)
+
+
+def detect_text(text: str, *, title: bool = False) -> list[Signal]:
+    """Every signal in ``text``, one per (kind, sentence); ``title`` when the text is a post title.
+
+    Titles are terse ("Clients never paying on time"): they rarely say "I", so the rule that a
+    pain must be the writer's own does not apply to them.
+    """
     found: list[Signal] = []
-    for sentence in sentences(item.text):
+    for sentence in sentences(text):
         for kind, pattern in PATTERNS.items():
-            if pattern.search(sentence):
-                found.append(Signal(kind, sentence))
+            match = pattern.search(sentence)
+            if match is None:
+                continue
+            if kind == SignalKind.PAIN and (
+                NEGATED.search(sentence[max(0, match.start() - 12) : match.start()])
+                or not (title or _owned(sentence, match.start()))
+            ):
+                continue
+            found.append(Signal(kind, sentence))
     return found
+
+
+def _owned(sentence: str, at: int) -> bool:
+    if DIRECT_PAIN.search(sentence):
+        return True
+    if not FIRST_PERSON.search(sentence):
+        return False
+    # "I was struggling with procrastination" (and then solved it) is not a live pain.
+    return PAST.search(sentence[max(0, at - 12) : at]) is None
 
 
 def strength(signals: list[Signal]) -> float:

@@ -232,8 +232,11 @@ def name(themes: list[Theme]) -> None:
     """Give each theme up to three phrases: frequent in it, rare elsewhere, and about its core words."""
     corpus: Counter[str] = Counter()
     per_theme: list[tuple[Counter[str], dict[str, Counter[str]]]] = []
+    spread: list[dict[str, set[str]]] = []
     for theme in themes:
         users: dict[str, set[str]] = defaultdict(set)
+        threads: dict[str, set[str]] = defaultdict(set)
+        spread.append(threads)
         spellings: dict[str, Counter[str]] = defaultdict(Counter)
         for thread in theme.threads:
             texts = [(thread.post.author.lower(), thread.post.text)] if thread.post else []
@@ -241,11 +244,12 @@ def name(themes: list[Theme]) -> None:
             for author, text in texts:
                 for key, surface in phrases(text).items():
                     users[key].add(author)
+                    threads[key].add(thread.key)
                     spellings[key][surface] += 1
         counts = Counter({k: len(v) for k, v in users.items()})
         corpus.update(counts)
         per_theme.append((counts, spellings))
-    for theme, (counts, spellings) in zip(themes, per_theme, strict=True):
+    for theme, (counts, spellings), threads in zip(themes, per_theme, spread, strict=True):
         # Distinctive (said by many here, few elsewhere) and central (made of the centroid's
         # heaviest words): "late payments" rather than "calendar reminders" for invoice chasing.
         ranked = sorted(
@@ -262,6 +266,8 @@ def name(themes: list[Theme]) -> None:
             chosen.append(key)
             if len(chosen) == 3:
                 break
+        # The chosen phrase heard in the most threads leads the name: it is what the theme is about.
+        chosen.sort(key=lambda k: (-len(threads[k]), -counts[k], -_relevance(k, theme.centroid)))
         theme.phrase_keys = chosen
         theme.phrases = [spellings[k].most_common(1)[0][0] for k in chosen] or _fallback(theme)
 
