@@ -196,6 +196,32 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_signals(settings: Settings, args: argparse.Namespace) -> int:
+    """Read JSON lines ``{id, title?, body}`` and write ``{id, pain, categories, score}`` per line."""
+    from oppscout.core.analysis.detector import classify
+
+    try:
+        source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    except OSError as error:
+        print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    with source:
+        for number, line in enumerate(source, 1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                item_id, body = raw["id"], raw.get("body") or ""
+                title = raw.get("title") or ""
+            except (ValueError, KeyError, TypeError, AttributeError):
+                print(f"line {number}: expected a JSON object with 'id' and 'body'", file=sys.stderr)
+                return 2
+            verdict = classify(str(title), str(body))
+            out = {"id": item_id, "pain": verdict.pain, "categories": verdict.categories, "score": verdict.score}
+            print(json.dumps(out), flush=False)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``oppscout`` command."""
     parser = argparse.ArgumentParser(prog="oppscout", description="Find product opportunities in Reddit talk.")
@@ -214,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parse_cmd.add_argument("--now", help="reference time, ISO-8601")
     parse_cmd.add_argument("--json", action="store_true", help="compact JSON on one line")
     parse_cmd.set_defaults(fn=cmd_parse)
+    signals_cmd = sub.add_parser("signals", help="detect pain and opportunity signals in JSON lines")
+    signals_cmd.add_argument("file", help="JSON lines {id, title?, body}; '-' reads standard input")
+    signals_cmd.set_defaults(fn=cmd_signals)
     web = sub.add_parser("web", help="serve the REST API, Socket.IO updates, health and metrics")
     web.add_argument("--host", help="address to listen on (default: OPPSCOUT_WEB_HOST)")
     web.add_argument("--port", type=int, help="port to listen on (default: OPPSCOUT_WEB_PORT)")
