@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from oppscout.core.conversation.numbers import NUMBER, to_number
@@ -51,6 +51,7 @@ class Cadence:
 
     hours: int
     label: str
+    span: Span = field(default=(0, 0), compare=False)
 
 
 def find_budget(text: str) -> tuple[Decimal, Span] | None:
@@ -85,6 +86,10 @@ def find_cadence(text: str) -> Cadence | None:
     m = CADENCE_RX.search(text)
     if not m:
         return None
+    return replace(_cadence(m), span=m.span())
+
+
+def _cadence(m: re.Match[str]) -> Cadence:
     if m.group("word"):
         word = m.group("word").lower()
         return Cadence(CADENCE_WORDS[word], "daily" if word == "nightly" else word)

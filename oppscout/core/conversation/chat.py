@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from oppscout.core.contract import AnalysisResponse, AnalysisStatus
 from oppscout.core.conversation.dialog import Dialog, RunAnalysis, SimpleAction
-from oppscout.core.conversation.parser import Intent
+from oppscout.core.conversation.parser import Intent, ParsedMessage
+from oppscout.core.conversation.vocabulary import load_vocabulary
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
 from oppscout.core.errors import AppError, TranscriberUnavailableError, VoiceError
 from oppscout.core.ports import Transcriber
 from oppscout.core.service import AnalysisService, Submission
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -21,6 +25,10 @@ class ChatOutcome:
     messages: list[str] = field(default_factory=list)
     submission: Submission | None = None
     status: AnalysisResponse | None = None
+    heard: str | None = None
+    """What a voice note was transcribed as (None for typed messages)."""
+    parsed: ParsedMessage | None = None
+    """What the parser made of the message, for adapters that show it (None when it was a yes/no)."""
 
 
 def describe_status(response: AnalysisResponse) -> str:
@@ -53,31 +61,52 @@ class ChatService:
         self.dialog = dialog
         self.transcriber = transcriber
 
+    @property
+    def voice_available(self) -> bool:
+        """Whether voice notes are taken: voice is on in settings and a transcriber is wired in."""
+        return self.transcriber is not None and self.dialog.settings.voice_enabled
+
     async def handle_voice(
         self, thread: ThreadRef, audio: bytes, *, filename: str = "", idempotency_key: str | None = None
     ) -> ChatOutcome:
-        """Transcribe a voice note, echo what was heard, and treat it as a message that needs confirming."""
-        if self.transcriber is None:
+        """Transcribe a voice note, echo what was heard, and treat it as a message that needs confirming.
+
+        Each way a note can fail (too big, too long, not audio, cut off, empty, silent, transcriber down)
+        comes back as its own message; nothing raises.
+        """
+        if self.transcriber is None or not self.voice_available:
             return ChatOutcome(messages=[TranscriberUnavailableError().message])
+        vocabulary = await load_vocabulary(self.database, thread.workspace_id)
         try:
-            transcript = await self.transcriber.transcribe(audio, filename=filename)
+            transcript = await self.transcriber.transcribe(audio, filename=filename, hotwords=vocabulary.hotwords())
         except VoiceError as error:
             return ChatOutcome(messages=[error.message])
-        outcome = await self.handle(thread, transcript.text, voice=True, idempotency_key=idempotency_key)
+        except Exception:
+            # A broken transcriber must not cost the user their request: they can still type it.
+            log.exception("transcription failed", extra={"thread": thread.thread_id, "file": filename})
+            return ChatOutcome(messages=[TranscriberUnavailableError().message])
+        outcome = await self._handle(thread, transcript.text, True, idempotency_key, vocabulary.subreddits)
         outcome.messages.insert(0, f"I heard: “{transcript.text}”")
+        outcome.heard = transcript.text
         return outcome
 
     async def handle(
         self, thread: ThreadRef, text: str, *, voice: bool = False, idempotency_key: str | None = None
     ) -> ChatOutcome:
         """Answer one message of a thread. User mistakes come back as messages, never as exceptions."""
+        vocabulary = await load_vocabulary(self.database, thread.workspace_id)
+        return await self._handle(thread, text, voice, idempotency_key, vocabulary.subreddits)
+
+    async def _handle(
+        self, thread: ThreadRef, text: str, voice: bool, idempotency_key: str | None, known: list[str]
+    ) -> ChatOutcome:
         async with self.database.unit_of_work() as session:
             conversation = await ConversationRepository(session).open(thread)
             state, conversation_id, latest = dict(conversation.state), conversation.id, conversation.analysis_id
-        reply, new_state = self.dialog.handle(text, state, voice=voice)
+        reply, new_state = self.dialog.handle(text, state, voice=voice, known_subreddits=known)
         async with self.database.unit_of_work() as session:
             await ConversationRepository(session).save_state(conversation_id, new_state)
-        outcome = ChatOutcome(messages=list(reply.messages))
+        outcome = ChatOutcome(messages=list(reply.messages), parsed=reply.parsed)
         try:
             if isinstance(reply.action, RunAnalysis):
                 outcome.submission = await self.analyses.submit(

@@ -1,9 +1,14 @@
-"""The dialog of one thread: ask for what is missing, confirm with an estimate, then run."""
+"""The dialog of one thread: ask for what is missing, confirm with an estimate, then run.
+
+The state is plain JSON kept per thread in the database: ``phase`` (clarifying or confirming), the
+request ``draft`` so far, and whether it must be confirmed (it came by voice, a name was guessed, or it
+was edited during a confirmation).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,16 +19,24 @@ from pydantic import ValidationError
 from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.conversation.estimate import estimate
 from oppscout.core.conversation.parser import Intent, ParsedMessage, parse
+from oppscout.core.conversation.subreddit_names import answer_subreddits
 from oppscout.core.costs import PriceTable
 from oppscout.core.settings import Settings
 
-YES = re.compile(r"^\s*(y|yes|yep|yeah|sure|ok|okay|go|go ahead|run|run it|do it|start|confirm|👍)\b", re.I)
-NO = re.compile(r"^\s*(n|no|nope|cancel|stop|never ?mind|forget it|abort)\b", re.I)
-EDIT = re.compile(r"^\s*(edit|change|make it|actually)\b[:,]?\s*", re.I)
+YES = re.compile(
+    r"^\s*(y|yes|yep|yeah|yup|sure|ok|okay|go|go ahead|go for it|run|run it|run it once|do it|start|"
+    r"start it|confirm|confirmed|sounds good|please do|👍)\b",
+    re.I,
+)
+NO = re.compile(r"^\s*(n|no|nope|cancel|stop|never ?mind|forget it|abort|don't|do not)\b", re.I)
+EDIT = re.compile(r"^\s*(edit|change|make it|actually|instead|but)\b[:,]?\s*", re.I)
+DROPPED = "OK, dropped it. Nothing was run or charged."
+ASK_SUBREDDITS = "Which subreddits should I look at? For example: r/smallbusiness r/freelance"
 
 HELP_TEXT = (
-    "I find product opportunities in what people say on Reddit. Try:\n"
+    "I find product opportunities in what people say on Reddit. Type or send a voice note, like:\n"
     "  • what are people struggling with in r/smallbusiness and r/freelance about invoicing, last two weeks, budget $2\n"
+    "  • watch r/SaaS for churn and DM me when an opportunity scores above 70\n"
     "  • status — how the last analysis is going\n"
     "  • cancel — stop it\n"
     "I ask for anything missing and confirm the cost before I start."
@@ -53,6 +66,7 @@ class Reply:
 
     messages: list[str] = field(default_factory=list)
     action: Action | None = None
+    parsed: ParsedMessage | None = None
 
 
 def friendly(error: ValidationError) -> str:
@@ -75,51 +89,49 @@ class Dialog:
         self.now = now
         self.prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
 
-    def handle(self, text: str, state: dict[str, Any], *, voice: bool = False) -> tuple[Reply, dict[str, Any]]:
+    def handle(
+        self, text: str, state: dict[str, Any], *, voice: bool = False, known_subreddits: Iterable[str] = ()
+    ) -> tuple[Reply, dict[str, Any]]:
         """Answer one message given the thread's state; returns the reply and the new state."""
+        known = list(known_subreddits)
         phase = state.get("phase", "idle")
-        draft: dict[str, Any] = dict(state.get("draft", {}))
+        draft: dict[str, Any] = dict(state.get("draft", {})) if phase != "idle" else {}
+        confirm = bool(state.get("confirm")) or voice
         if phase == "confirming":
             if YES.match(text):
-                return self._build(draft, confirmed=True, voice=voice)
+                return self._build(draft, confirmed=True, confirm=True)
             if NO.match(text):
-                return Reply(["OK, dropped it. Nothing was run or charged."]), {}
-            edit = EDIT.match(text)
-            if edit:
-                text = text[edit.end() :]
-        parsed = parse(text, self.now())
+                return Reply([DROPPED]), {}
+            # Anything else while confirming changes the draft, and the change is confirmed again.
+            confirm = True
+        edit = EDIT.match(text)
+        if edit and phase != "idle":
+            text = text[edit.end() :]
+        parsed = parse(text, self.now(), known_subreddits=known)
+        if phase == "clarifying" and not parsed.subreddits and parsed.intent in (Intent.SCAN, Intent.WATCH):
+            answer = answer_subreddits(text, known)
+            parsed.subreddits, parsed.fuzzy = answer.names, answer.fuzzy
         if parsed.intent == Intent.HELP:
-            return Reply([HELP_TEXT]), state
+            return Reply([HELP_TEXT], parsed=parsed), state
         if parsed.intent in (Intent.STATUS, Intent.SPEND):
-            return Reply(action=SimpleAction(parsed.intent)), state
+            return Reply(action=SimpleAction(parsed.intent), parsed=parsed), state
         if parsed.intent == Intent.CANCEL:
             if phase in ("confirming", "clarifying"):
-                return Reply(["OK, dropped it. Nothing was run or charged."]), {}
-            return Reply(action=SimpleAction(Intent.CANCEL)), state
-        if parsed.intent == Intent.WATCH:
-            return Reply(["Watches are not available yet; I can run a one-off analysis instead."]), state
-        draft = self._merge(draft, parsed)
+                return Reply([DROPPED], parsed=parsed), {}
+            return Reply(action=SimpleAction(Intent.CANCEL), parsed=parsed), state
+        draft = merge(draft, parsed)
+        if parsed.fuzzy:
+            confirm = True
         if not draft.get("subreddits"):
-            return (
-                Reply(["Which subreddits should I look at? For example: r/smallbusiness r/freelance"]),
-                {"phase": "clarifying", "draft": draft},
-            )
-        return self._build(draft, confirmed=False, voice=voice)
+            question = ASK_SUBREDDITS if not draft.get("watch") else "Which subreddits should I watch?"
+            return Reply([question], parsed=parsed), {"phase": "clarifying", "draft": draft, "confirm": confirm}
+        reply, new_state = self._build(draft, confirmed=False, confirm=confirm)
+        reply.parsed = parsed
+        return reply, new_state
 
-    def _merge(self, draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:
-        merged = dict(draft)
-        if parsed.subreddits:
-            merged["subreddits"] = parsed.subreddits
-        if parsed.keywords:
-            merged["keywords"] = parsed.keywords
-        if parsed.window:
-            merged["start"], merged["end"] = (parsed.window[0].isoformat(), parsed.window[1].isoformat())
-        if parsed.max_cost is not None:
-            merged["max_cost"] = str(parsed.max_cost)
-        return merged
-
-    def _build(self, draft: dict[str, Any], *, confirmed: bool, voice: bool) -> tuple[Reply, dict[str, Any]]:
+    def _build(self, draft: dict[str, Any], *, confirmed: bool, confirm: bool) -> tuple[Reply, dict[str, Any]]:
         now = self.now()
+        draft = dict(draft)
         defaults: list[str] = []
         if "start" not in draft:
             draft["start"] = (now - timedelta(days=self.settings.default_window_days)).isoformat()
@@ -139,19 +151,67 @@ class Dialog:
                 context={"max_cost_cap": self.settings.max_cost_cap_usd, "now": now},
             )
         except ValidationError as error:
-            return Reply([f"I can't run that yet: {friendly(error)}"]), {"phase": "clarifying", "draft": draft}
-        needs_confirm = self.confirm_always or voice or request.max_cost > self.settings.auto_approve_usd
-        if confirmed or not needs_confirm:
-            return Reply([f"Starting: {describe(request)}."], RunAnalysis(request)), {}
-        est = estimate(request, self.prices, llm_ceiling=self._llm_ceiling(request))
-        lines = [f"Here's what I understood: {describe(request)}."]
+            state = {"phase": "clarifying", "draft": strip_defaults(draft, defaults), "confirm": confirm}
+            return Reply([f"I can't run that yet: {friendly(error)} Tell me what to change, or say cancel."]), state
+        notes = []
         if defaults:
-            lines.append(f"(You didn't say, so I used {' and '.join(defaults)}.)")
+            notes.append(f"(You didn't say, so I used {' and '.join(defaults)}.)")
+        notes += [f"(I took “{heard}” to mean r/{name}.)" for heard, name in draft.get("resolved", [])]
+        watch = draft.get("watch")
+        needs_confirm = (
+            self.confirm_always or confirm or bool(watch) or request.max_cost > self.settings.auto_approve_usd
+        )
+        if confirmed or not needs_confirm:
+            return Reply([" ".join([f"Starting: {describe(request)}.", *notes])], RunAnalysis(request)), {}
+        est = estimate(request, self.prices, llm_ceiling=self._llm_ceiling(request))
+        saved = strip_defaults(draft, defaults)
+        if watch:
+            lines = [
+                f"I understood a watch: {describe_watch(request, watch)}. Scheduled watches aren't available yet,",
+                "but I can run it once now.",
+                *notes,
+                f"Estimate: {est.describe()}. Run it once? (yes / edit … / cancel)",
+            ]
+            saved.pop("watch", None)
+            return Reply([" ".join(lines)]), {"phase": "confirming", "draft": saved, "confirm": True}
+        lines = [f"Here's what I understood: {describe(request)}.", *notes]
         lines.append(f"Estimate: {est.describe()}. Run it? (yes / edit … / cancel)")
-        return Reply([" ".join(lines)]), {"phase": "confirming", "draft": draft}
+        # Defaults are kept out of the saved draft: "yes" tomorrow should mean "the last 7 days" from then.
+        return Reply([" ".join(lines)]), {"phase": "confirming", "draft": saved, "confirm": True}
 
     def _llm_ceiling(self, request: AnalysisRequest) -> Decimal:
         return request.max_cost if self.settings.openai_base_url else Decimal("0")
+
+
+def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:
+    """The draft with what the new message said laid over it."""
+    merged = dict(draft)
+    if parsed.subreddits:
+        merged["subreddits"] = parsed.subreddits
+        merged["resolved"] = [[f.heard, f.name] for f in parsed.fuzzy]
+    if parsed.keywords:
+        merged["keywords"] = parsed.keywords
+    if parsed.window:
+        merged["start"], merged["end"] = (parsed.window[0].isoformat(), parsed.window[1].isoformat())
+    if parsed.max_cost is not None:
+        merged["max_cost"] = str(parsed.max_cost)
+    if parsed.intent == Intent.WATCH:
+        merged["watch"] = {
+            "threshold": parsed.threshold,
+            "cadence": parsed.cadence.label if parsed.cadence else None,
+        }
+    return merged
+
+
+def strip_defaults(draft: dict[str, Any], defaults: list[str]) -> dict[str, Any]:
+    """The draft without the values filled in as defaults (they are filled in again when it runs)."""
+    saved = dict(draft)
+    if any("days" in d for d in defaults):
+        saved.pop("start", None)
+        saved.pop("end", None)
+    if any("budget" in d for d in defaults):
+        saved.pop("max_cost", None)
+    return saved
 
 
 def describe(request: AnalysisRequest) -> str:
@@ -161,3 +221,13 @@ def describe(request: AnalysisRequest) -> str:
     window = f"last {round(days)} days" if days >= 1 else f"last {round(days * 24)} hours"
     about = f" about {', '.join(request.keywords)}" if request.keywords else ""
     return f"{subs}{about}, {window}, budget ${request.max_cost}"
+
+
+def describe_watch(request: AnalysisRequest, watch: dict[str, Any]) -> str:
+    """A one-line description of a watch: what, how often, and when to alert."""
+    subs = ", ".join(f"r/{s}" for s in request.subreddits)
+    about = f" about {', '.join(request.keywords)}" if request.keywords else ""
+    cadence = watch.get("cadence") or "daily"
+    threshold = watch.get("threshold")
+    alert = f"alert when an opportunity scores above {threshold}" if threshold is not None else "alert on new ones"
+    return f"{subs}{about}, {cadence}, {alert}"

@@ -39,7 +39,7 @@ NOT_KEYWORDS = frozenset(_NOT_KEYWORDS.split(" ")) | {
     "new ideas",
 }
 FILLER_TAIL_RX = re.compile(r"\s+(?:a lot|lately|recently|these days|much|often|please|too)$", re.IGNORECASE)
-ARTICLE_RX = re.compile(r"^(?:the|a|an|some|any)\s+", re.IGNORECASE)
+ARTICLE_RX = re.compile(r"^(?:(?:the|a|an|some|any|about|regarding|mentioning|around|with|of)\s+)+", re.IGNORECASE)
 TIME_WORDS_RX = re.compile(
     r"^(?:the\s+)?(?:last|past|next|\d+|a|an|one|two|three|few|couple)\b.*\b(?:hours?|days?|weeks?|months?|years?)$",
     re.IGNORECASE,

@@ -133,6 +133,9 @@ def parse(text: str, now: datetime, *, known_subreddits: Iterable[str] = ()) -> 
     first = min((s for s, _ in mentions.spans), default=len(text))
     terse = text.lstrip().startswith("/") or not text[:first].strip()
     watch = intent == Intent.WATCH
+    cadence = find_cadence(text) if watch else None
+    if cadence:
+        skip.append(cadence.span)
     return ParsedMessage(
         intent=intent,
         subreddits=mentions.names,
@@ -140,6 +143,6 @@ def parse(text: str, now: datetime, *, known_subreddits: Iterable[str] = ()) -> 
         window=(window.start, window.end) if window else None,
         max_cost=budget[0] if budget else None,
         threshold=find_threshold(text) if watch else None,
-        cadence=find_cadence(text) if watch else None,
+        cadence=cadence,
         fuzzy=mentions.fuzzy,
     )

@@ -174,3 +174,24 @@ def find_subreddits(text: str, known: Iterable[str] = ()) -> SubredditMentions:
             found.add(more[0], (pos, more[1]))
             pos = more[1]
     return found
+
+
+def answer_subreddits(text: str, known: Iterable[str] = ()) -> SubredditMentions:
+    """Subreddits in an answer to "Which subreddits?", where people drop the ``r/``: "smallbusiness and
+    freelance", "small business, SaaS". Each listed part of at most three words is one name."""
+    vocabulary = Vocabulary(known)
+    found = SubredditMentions()
+    pos = 0
+    for part in re.split(r"\s*(?:,|\+|&|;|\band\b|\bor\b|\bplus\b)\s*", text):
+        start = text.find(part, pos)
+        pos = start + len(part)
+        words = list(WORD_RX.finditer(part.replace("r/", " ").strip(" .!?")))
+        if not words or len(words) > MAX_SPOKEN_WORDS:
+            continue
+        name, used, fuzzy = _resolve_spoken(words, vocabulary)
+        if used != len(words) or (fuzzy is None and not vocabulary.exact(name) and len(words) > 1):
+            continue
+        found.add(name, (start, pos))
+        if fuzzy:
+            found.fuzzy.append(fuzzy)
+    return found
