@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     reddit_oauth_url: str = "https://oauth.reddit.com"
     reddit_url: str = "https://www.reddit.com"
     reddit_short_url: str = "https://redd.it"
-    reddit_timeout_seconds: float = Field(default=16, gt=0, description="Timeout of one HTTP request to Reddit.")
+    reddit_timeout_seconds: int = Field(default=16, gt=0, description="Timeout of one HTTP request to Reddit.")
     reddit_max_outage_seconds: float = Field(
         default=300, ge=0, description="How long one call may keep failing (429/5xx) before the analysis fails."
     )
@@ -134,6 +134,47 @@ class Settings(BaseSettings):
     discord_sync_commands: bool = Field(default=True, description="Register slash commands at start-up.")
     discord_max_voice_seconds: float = Field(default=120, gt=0, description="Longest voice message transcribed.")
     discord_max_voice_bytes: int = Field(default=10_000_000, ge=1, description="Largest voice message downloaded.")
+    discord_progress_update_seconds: float = Field(
+        default=2.0, ge=0, description="Least time between two edits of one progress message (Discord rate limits)."
+    )
+
+    # Watches, spend caps and alert delivery (DMs through the outbox, email through SMTP).
+    workspace_monthly_cap_usd: Decimal | None = Field(
+        default=None, ge=0, description="Most one workspace may commit per calendar month (UTC); none when unset."
+    )
+    user_monthly_cap_usd: Decimal | None = Field(
+        default=None, ge=0, description="Most one person may commit per calendar month (UTC); none when unset."
+    )
+    watch_default_monthly_budget_usd: Decimal = Field(
+        default=Decimal("5"), ge=0, description="Monthly budget of a watch whose creator names none."
+    )
+    watch_run_max_cost_usd: Decimal = Field(
+        default=Decimal("1"), ge=0, description="Most one scheduled run of a watch may spend."
+    )
+    watch_default_threshold: int = Field(default=70, ge=0, le=100, description="Alert score when none is named.")
+    watch_alert_cooldown_hours: float = Field(
+        default=72, ge=0, description="The same opportunity alerts a watch's owner at most once in this many hours."
+    )
+    watch_growth_factor: float = Field(
+        default=2.0, gt=1, description="A theme 'grows sharply' when its mentions per day reach this multiple."
+    )
+    watch_growth_min_mentions: int = Field(
+        default=5, ge=1, description="Fewest mentions in a window before a theme's growth is worth an alert."
+    )
+    watch_max_catchup_days: float = Field(
+        default=7, gt=0, description="After downtime, one catch-up run covers at most this many days."
+    )
+    watch_tick_seconds: int = Field(default=30, ge=1, le=59, description="How often the worker looks for due watches.")
+    outbox_max_attempts: int = Field(default=6, ge=1, description="Tries before a DM counts as undeliverable.")
+    outbox_backoff_seconds: float = Field(default=30, gt=0, description="Wait after the first failed try.")
+    outbox_max_backoff_seconds: float = Field(default=3600, gt=0, description="Longest wait between two tries.")
+    smtp_host: str | None = Field(default=None, description="SMTP server for alert emails; email is off when unset.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field(default="oppscout@localhost", description="Sender address of alert emails.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade with STARTTLS when the server offers it.")
+    smtp_timeout_seconds: float = Field(default=20, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

@@ -28,8 +28,8 @@ CANNOT_DM = {"message": "Cannot send messages to this user", "code": 50007}
 ALL_NEEDED_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 35) | (1 << 38)
 
 
-BODY = web.RequestKey("body", object)
-FILES = web.RequestKey("files", dict)
+BODY: web.RequestKey[Any] = web.RequestKey("body", dict)
+FILES: web.RequestKey[dict[str, bytes]] = web.RequestKey("files", dict)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -404,7 +404,13 @@ class FakeDiscord:
             "channels": channels,
             "threads": [],
             "members": [
-                {"user": user(BOT_USER_ID, "scout", bot=True), "roles": [], "joined_at": now_iso(), "deaf": False, "flags": 0}
+                {
+                    "user": user(BOT_USER_ID, "scout", bot=True),
+                    "roles": [],
+                    "joined_at": now_iso(),
+                    "deaf": False,
+                    "flags": 0,
+                }
             ],
             "voice_states": [],
             "presences": [],

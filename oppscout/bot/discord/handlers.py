@@ -28,6 +28,7 @@ from oppscout.bot.discord.places import (
 from oppscout.bot.discord.views import EditModal, confirm_view
 from oppscout.bot.discord.voice import check_limits, voice_attachment
 from oppscout.bot.render.embeds import clip
+from oppscout.bot.render.text import queue_line
 from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.conversation.chat import ChatOutcome, ChatService, describe_status
 from oppscout.core.conversation.dialog import HELP_TEXT, describe, friendly
@@ -35,7 +36,7 @@ from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
 from oppscout.core.db.repositories.inbound_events import InboundEventRepository
-from oppscout.core.errors import InvalidRequestError, NotFoundError
+from oppscout.core.errors import AppError, InvalidRequestError, NotFoundError
 from oppscout.core.service import AnalysisService, Submission
 from oppscout.core.settings import Settings
 
@@ -110,6 +111,29 @@ class DiscordHandlers:
         _, confirming = await self._conversation(ref)
         view = confirm_view(int(ref.user_id)) if confirming and outcome.submission is None else None
         await place.send("\n\n".join(texts) or "…", view=view)
+        await self.start_progress(place, outcome.submission)
+
+    async def start_progress(self, place: Place, submission: Submission | None) -> None:
+        """Post the progress message the worker will edit in place, so the wait is visible at once."""
+        if submission is None or submission.duplicate or not submission.queued or not submission.analysis_id:
+            return
+        try:
+            queued = await self.analyses.queue_status(submission.analysis_id)
+            line = queue_line(queued.position, queued.estimated_wait)
+        except AppError:
+            line = "queued"
+        await place.send(f"⏳ {line}")
+        if not place.sent:
+            return
+        message = place.sent[-1]
+        channel_id = str(message.channel.id)
+        # The worker edits this message; when we ended up in DMs, it must know the channel too.
+        progress_id = str(message.id) if channel_id == place.ref.channel_id else f"{channel_id}/{message.id}"
+        async with self.database.unit_of_work() as session:
+            conversations = ConversationRepository(session)
+            row = await conversations.for_analysis(submission.analysis_id)
+            if row is not None and row.progress_message_id is None:
+                await conversations.set_progress_message(row.id, progress_id)
 
     @staticmethod
     async def answer(interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = False) -> None:
@@ -172,6 +196,7 @@ class DiscordHandlers:
         submission = await self.analyses.submit(request, thread=place.ref, idempotency_key=f"discord:{interaction.id}")
         lines = [f"Starting: {describe(request)}.", *_submission_lines(submission)]
         await place.send("\n\n".join(lines))
+        await self.start_progress(place, submission)
 
     async def subreddit_choices(self, interaction: discord.Interaction[Any], current: str) -> list[str]:
         """Autocomplete for ``subreddits``: names this server analysed before, matching the last word typed."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import time
 from contextlib import suppress
 from pathlib import Path
 
@@ -52,6 +53,7 @@ class DiscordThreadNotifier:
         self._token = settings.discord_token.get_secret_value()
         self._http: HTTPClient | None = None
         self._lock = asyncio.Lock()
+        self._last_edit: dict[str, float] = {}
 
     async def client(self) -> HTTPClient:
         """The REST client, logged in on first use (a worker may never post to Discord at all)."""
@@ -72,6 +74,9 @@ class DiscordThreadNotifier:
     async def deliver(self, event: AnalysisEvent, thread: ThreadView) -> str | None:
         """Show one event; returns the progress message's id (``channel/message`` once moved to DM)."""
         http = await self.client()
+        if isinstance(event, QueuedEvent | StageEvent | ProgressEvent) and self._too_soon(thread.progress_message_id):
+            # Discord allows about five edits per five seconds per channel; the final state always gets through.
+            return thread.progress_message_id
         if isinstance(event, QueuedEvent):
             return await self._progress(http, thread, f"⏳ {queue_line(event.position, event.estimated_wait)}")
         if isinstance(event, StageEvent):
@@ -99,8 +104,19 @@ class DiscordThreadNotifier:
             return progress
         return None
 
+    def _too_soon(self, progress_id: str | None) -> bool:
+        if progress_id is None:
+            return False
+        last = self._last_edit.get(progress_id)
+        return last is not None and time.monotonic() - last < self.settings.discord_progress_update_seconds
+
     async def _progress(self, http: HTTPClient, thread: ThreadView, text: str) -> str:
         """Edit the one progress message in place, or create it."""
+        progress_id = await self._edit_or_post(http, thread, text)
+        self._last_edit[progress_id] = time.monotonic()
+        return progress_id
+
+    async def _edit_or_post(self, http: HTTPClient, thread: ThreadView, text: str) -> str:
         if thread.progress_message_id:
             channel_id, _, message_id = thread.progress_message_id.rpartition("/")
             try:

@@ -77,6 +77,7 @@ class Gateway:
     bot: ScoutBot
     server: FakeDiscord
     channel: dict[str, Any]
+    runtime: Runtime
 
     def dispatch(self, event: str, payload: dict[str, Any]) -> None:
         """Hand one dispatch (``t`` and ``d`` of a gateway frame) to the library."""
@@ -138,7 +139,7 @@ async def gateway(
     bot = ScoutBot(DiscordHandlers(settings, chat, discord_runtime.service, discord_runtime.database))
     await bot.login("test-token")
     channel = fake_discord.add_channel(GUILD_ID)
-    gw = Gateway(bot, fake_discord, channel)
+    gw = Gateway(bot, fake_discord, channel, discord_runtime)
     gw.dispatch("GUILD_CREATE", fake_discord.guild_create(GUILD_ID, [channel]))
     yield gw
     await bot.close()
