@@ -126,6 +126,9 @@ class FakeReddit:
         self.requests: list[Request] = []
         self.ratelimit_remaining = 990.0
         self.ratelimit_reset = 300
+        self._window_started = time.monotonic()
+        # Posts created after this (epoch seconds) are not on Reddit yet; None shows all.
+        self.visible_until: float | None = None
         self.lock = threading.Lock()
         self._comments: dict[str, dict[str, Any]] = {}
         for name in subreddits:
@@ -273,6 +276,8 @@ class FakeReddit:
         """Posts of a (multi)reddit, newest first, cut at Reddit's cap."""
         keys = {n.lower() for n in names}
         posts = [p for p in self.posts if p["subreddit"].lower() in keys]
+        if self.visible_until is not None:
+            posts = [p for p in posts if float(p["created_utc"]) <= self.visible_until]
         if query is not None:
             phrases = [p.lower() for p in re.findall(r'"([^"]+)"', query)] or [query.lower()]
             posts = [p for p in posts if any(ph in f"{p['title']}\n{p['selftext']}".lower() for ph in phrases)]
@@ -310,7 +315,11 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/api/v1/access_token":
             self._token()
         elif self.headers.get("Authorization") != f"bearer {TOKEN}":
-            self._send(401, {"message": "Unauthorized", "error": 401})
+            self._send(
+                401,
+                {"message": "Unauthorized", "error": 401},
+                {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'},
+            )
         elif fault is not None:
             self._send(fault.status, {"message": "Too Many Requests", "error": fault.status}, fault.headers)
         else:
@@ -417,6 +426,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         if rate:
             with fake.lock:
+                if time.monotonic() - fake._window_started >= fake.ratelimit_reset:
+                    # A new rate-limit window: Reddit gives the full allowance back.
+                    fake._window_started = time.monotonic()
+                    fake.ratelimit_remaining = 1000.0
                 fake.ratelimit_remaining = max(0.0, fake.ratelimit_remaining - 1)
                 used = 1000 - int(fake.ratelimit_remaining)
                 remaining, reset = fake.ratelimit_remaining, fake.ratelimit_reset

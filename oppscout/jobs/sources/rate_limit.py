@@ -20,11 +20,13 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import prawcore
 import requests
 from prawcore.rate_limit import RateLimiter
+from prawcore.sessions import FiniteRetryStrategy
 
 from oppscout.core.errors import SourceUnavailableError
 
@@ -105,6 +107,16 @@ class AnnouncedRateLimiter(RateLimiter):
         time.sleep(seconds)
 
 
+@dataclass(frozen=True)
+class NoSilentRetry(FiniteRetryStrategy):
+    """prawcore retries 5xx twice after silent sleeps; ``RedditCaller`` retries instead, visibly."""
+
+    retries: int = 0
+
+    def _sleep_seconds(self) -> float | None:
+        return None
+
+
 def _header_seconds(response: requests.Response | None) -> float | None:
     """How long Reddit asked us to wait (Retry-After, else X-Ratelimit-Reset when nothing remains)."""
     if response is None:
@@ -144,6 +156,12 @@ class RedditCaller:
             token = _current.set(context)
             try:
                 return await asyncio.to_thread(fn, *args, **kwargs)
+            except prawcore.InvalidToken:
+                # The token expired; prawcore dropped it and fetches a new one on the next call.
+                if attempt > 0:
+                    raise
+                attempt += 1
+                continue
             except prawcore.TooManyRequests as error:
                 seconds = _header_seconds(error.response) or self._backoff(attempt)
                 reason = "Reddit's rate limit (429)"

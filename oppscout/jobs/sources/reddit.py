@@ -13,7 +13,7 @@ granted by hand), so every request is spent well:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from oppscout.core.contract import AnalysisRequest, utcnow
@@ -58,8 +58,11 @@ class RedditSource:
 
     name = "reddit"
 
-    def __init__(self, settings: Settings, database: Database | None = None) -> None:
+    def __init__(
+        self, settings: Settings, database: Database | None = None, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.settings = settings
+        self.clock = clock
         self._owns_database = database is None
         self.database = database or Database(settings.resolved_database_url)
         caller = RedditCaller(
@@ -80,7 +83,7 @@ class RedditSource:
 
     async def resolve_subreddits(self, names: Sequence[str]) -> SubredditResolution:
         """What Reddit makes of each name ("small business" → r/smallbusiness, to confirm with the user)."""
-        return await self.names.resolve(CallContext(), names, utcnow())
+        return await self.names.resolve(CallContext(), names, self.clock())
 
     async def fetch_posts(self, request: AnalysisRequest, on_progress: ProgressCallback) -> PostBatch:
         """Posts of the request's readable subreddits in its window (matching its keywords when given)."""
@@ -90,7 +93,7 @@ class RedditSource:
             await on_progress(seen, 0, message)
 
         context = CallContext(announce)
-        now = utcnow()
+        now = self.clock()
         readable, notes = await self._readable(context, request.subreddits, now)
         # Sorted: the same subreddits in any order are the same listing (and the same cache entry).
         readable = sorted(readable, key=str.lower)
@@ -131,7 +134,7 @@ class RedditSource:
         self, posts: Sequence[RedditItem], max_calls: int, on_progress: ProgressCallback
     ) -> CommentBatch:
         """Comments of the posts most worth reading, within ``max_calls`` API calls."""
-        return await self.comments.collect(posts, max_calls, on_progress)
+        return await self.comments.collect(posts, max_calls, on_progress, self.clock())
 
     async def _readable(self, context: CallContext, asked: Sequence[str], now: datetime) -> tuple[list[str], list[str]]:
         """The names that can be read (Reddit's spelling), and a note for each that cannot."""
@@ -153,7 +156,7 @@ class RedditSource:
         return readable, notes
 
     def _truncation_note(self, subreddits: list[str], reachable_from: datetime, start: datetime, search: bool) -> str:
-        days = max(1, math.floor((utcnow() - reachable_from).total_seconds() / 86400))
+        days = max(1, math.floor((self.clock() - reachable_from).total_seconds() / 86400))
         what = "search results" if search else "posts"
         narrow = ["fewer subreddits"] if len(subreddits) > 1 else []
         narrow += [f"a shorter window (the last {days} days are complete)"]

@@ -15,7 +15,13 @@ from praw.models import Submission
 
 from oppscout.core.errors import SourceUnavailableError
 from oppscout.core.settings import Settings
-from oppscout.jobs.sources.rate_limit import AnnouncedRateLimiter, CallContext, CountingRequestor, RedditCaller
+from oppscout.jobs.sources.rate_limit import (
+    AnnouncedRateLimiter,
+    CallContext,
+    CountingRequestor,
+    NoSilentRetry,
+    RedditCaller,
+)
 
 # prawcore's default window of Reddit's rate limit, in seconds.
 WINDOW_SECONDS = 600
@@ -46,6 +52,7 @@ def build_reddit(settings: Settings) -> praw.Reddit:
         if core is not None:
             # prawcore's limiter sleeps silently; ours says so first ("waiting for Reddit's rate limit").
             core._rate_limiter = AnnouncedRateLimiter(window_size=WINDOW_SECONDS)
+            core._retry_strategy_class = NoSilentRetry
     return reddit
 
 

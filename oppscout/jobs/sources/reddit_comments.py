@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from praw.models import MoreComments
 
 from oppscout.core.analysis.signals import detect, strength
-from oppscout.core.contract import utcnow
 from oppscout.core.corpus import RedditItem
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.reddit_cache import RedditCacheRepository
@@ -53,7 +52,9 @@ class CommentCollector:
         self.ttl = ttl
         self.replace_more_limit = replace_more_limit
 
-    async def collect(self, posts: Sequence[RedditItem], max_calls: int, on_progress: ProgressCallback) -> CommentBatch:
+    async def collect(
+        self, posts: Sequence[RedditItem], max_calls: int, on_progress: ProgressCallback, now: datetime
+    ) -> CommentBatch:
         """Comments of the posts most worth reading, spending at most ``max_calls`` calls."""
         found: list[RedditItem] = []
 
@@ -63,7 +64,6 @@ class CommentCollector:
         context = CallContext(announce)
         chosen, more_budget = choose_posts(posts, max_calls)
         expected = sum(p.num_comments for p in chosen)
-        now = utcnow()
         ids = [p.reddit_id for p in chosen]
         async with self.database.unit_of_work() as session:
             repo = RedditCacheRepository(session)
