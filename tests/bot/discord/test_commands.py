@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from oppscout.core.contract import AnalysisStatus
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from tests.bot.discord.conftest import GUILD_ID, USER_ID, Gateway
@@ -15,7 +17,7 @@ async def analyses(gateway: Gateway) -> list[str]:
         return [r.id for r in await AnalysisRepository(session).list_recent(limit=50)]
 
 
-async def answer(gateway: Gateway, payload: dict[str, object]) -> dict[str, object]:
+async def answer(gateway: Gateway, payload: dict[str, Any]) -> dict[str, Any]:
     """The interaction's visible answer: its callback message, or its first follow-up."""
     server = gateway.server
     token = str(payload["token"])
@@ -27,7 +29,7 @@ async def answer(gateway: Gateway, payload: dict[str, object]) -> dict[str, obje
     return dict(followups[0].json)
 
 
-async def scan_in_thread(gateway: Gateway, **options: object) -> tuple[dict[str, object], dict[str, object]]:
+async def scan_in_thread(gateway: Gateway, **options: object) -> tuple[dict[str, Any], dict[str, Any]]:
     payload = gateway.command("scout-scan", {"subreddits": "smallbusiness, r/freelance", **options})
     thread = (await gateway.server.wait_for(gateway.server.threads))[0]
     await gateway.server.wait_for(lambda: any(t.startswith("⏳") for t in texts(gateway.server, int(thread["id"]))))
@@ -129,7 +131,7 @@ async def test_help_watch_and_spend_answer(gateway: Gateway) -> None:
 
 async def test_scout_in_a_dm_talks_in_the_dm(gateway: Gateway) -> None:
     server = gateway.server
-    dm = {"id": str(server.snowflake()), "type": 1, "recipients": []}
+    dm: dict[str, Any] = {"id": str(server.snowflake()), "type": 1, "recipients": []}
     server.channels[int(dm["id"])] = dm
     gateway.command("scout", {"request": "r/SaaS about churn, last 7 days, budget $5"}, channel=dm)
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
