@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 BOT_USER = "UBOT"
 TEAM = "T0001"
@@ -44,6 +44,9 @@ class FakeSlack:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     downloads: list[str | None] = field(default_factory=list)
     not_in_channel: set[str] = field(default_factory=set)
+    app_token: str = "xapp-test-token"
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
     base_url: str = ""
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -104,7 +107,9 @@ class FakeSlack:
             token = str(args.pop("token"))
         self.calls.append(Call(method, args, token))
         self._changed.set()
-        if token != self.token:
+        # Socket Mode's connection call is the one method that takes the app-level token.
+        expected = self.app_token if method == "apps.connections.open" else self.token
+        if token != expected:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
@@ -129,6 +134,9 @@ class FakeSlack:
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "scout", "team_id": TEAM,
                 "user_id": BOT_USER, "bot_id": "BBOT", "is_enterprise_install": False}  # fmt: skip
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.base_url.replace("http://", "ws://") + "/link"}
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel"))
@@ -205,6 +213,23 @@ class FakeSlack:
         data, mimetype = self.files[name]
         return web.Response(body=data, content_type=mimetype)
 
+    async def link(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record every acknowledgement the app sends back."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        self._changed.set()
+        await socket.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0001"}})
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+                self._changed.set()
+        return socket
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send a Socket Mode envelope to the connected app."""
+        await self.sockets[-1].send_json(envelope)
+
     def web_app(self) -> web.Application:
         """The aiohttp application of the fake."""
         app = web.Application()
@@ -212,6 +237,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self.api)
         app.router.add_post("/upload/{file_id}", self.upload)
         app.router.add_get("/files-pri/{team_file}/{name}", self.download)
+        app.router.add_get("/link", self.link)
         return app
 
 

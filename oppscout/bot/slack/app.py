@@ -116,7 +116,10 @@ async def run_slack(runtime: Runtime, chat: ChatService) -> None:
             raise AppError("Slack Socket Mode needs OPPSCOUT_SLACK_APP_TOKEN (an xapp- token with connections:write).")
         handler = AsyncSocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value())
         log.info("Slack: Socket Mode")
-        await handler.start_async()  # type: ignore[no-untyped-call]
+        try:
+            await handler.start_async()  # type: ignore[no-untyped-call]
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
         return
     runner = await serve_http(
         SlackEndpoint(app.bolt), settings.slack_host, settings.slack_port, settings.slack_events_path
