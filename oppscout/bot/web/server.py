@@ -22,6 +22,8 @@ async def serve(settings: Settings, *, host: str | None = None, port: int | None
             # The app answers 413 itself; this bounds what uvicorn buffers for websocket frames.
             ws_max_size=settings.web_max_body_bytes,
             proxy_headers=True,
+            # Long-polling clients hold a request open for up to the ping interval; do not wait that out.
+            timeout_graceful_shutdown=10,
         )
         await uvicorn.Server(config).serve()
     finally:

@@ -84,7 +84,9 @@ class ServerThread:
         runtime = await Runtime.open(self.settings)
         try:
             self.app = create_app(runtime)
-            config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+            config = uvicorn.Config(
+                self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+            )
             self._server = uvicorn.Server(config)
             serving = asyncio.create_task(self._server.serve())
             while not self._server.started and not serving.done():

@@ -1,0 +1,171 @@
+"""Socket.IO over a real uvicorn server: events published on Redis reach the right clients only."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import socketio  # type: ignore[import-untyped]  # python-socketio ships no type information
+
+from oppscout.core.contract import CostBreakdown, ProgressUpdate, Stage
+from oppscout.core.events import CostEvent, NoticeEvent, ProgressEvent
+from oppscout.jobs.event_bus import RedisEventPublisher
+from tests.bot.web.conftest import WebEnv
+
+WAIT = 20.0  # generous upper bound on a 2-core shared machine; never asserted on
+
+
+class Listener:
+    """A Socket.IO client that records every ``analysis-*`` and ``cost-*`` event it receives."""
+
+    def __init__(self) -> None:
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.received: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        self.client.on("*", self._any)
+
+    async def _any(self, event: str, data: dict[str, Any]) -> None:
+        await self.received.put((event, data))
+
+    async def connect(self, url: str, token: str | None, transport: str, **auth: Any) -> None:
+        await self.client.connect(
+            url,
+            auth={"token": token, **auth} if token is not None else None,
+            transports=[transport],
+            wait_timeout=WAIT,
+        )
+
+    async def follow(self, analysis_id: str) -> dict[str, Any]:
+        answer: dict[str, Any] = await self.client.call("subscribe", {"analysisId": analysis_id}, timeout=WAIT)
+        return answer
+
+    async def next(self) -> tuple[str, dict[str, Any]]:
+        return await asyncio.wait_for(self.received.get(), WAIT)
+
+    async def close(self) -> None:
+        """Leave the namespace, then drop the transport without waiting out an open long-poll."""
+        for namespace in self.client.namespaces:
+            await self.client._send_packet(self.client.packet_class(socketio.packet.DISCONNECT, namespace=namespace))
+        # A polling client would otherwise wait for the server's next ping (25 s) to end its GET.
+        await self.client.eio.disconnect(abort=True)
+
+
+def progress(analysis_id: str, percent: int) -> ProgressEvent:
+    return ProgressEvent(
+        analysis_id=analysis_id,
+        progress=ProgressUpdate(stage=Stage.REDDIT_COLLECTION, percent=percent, message=f"{percent}% collected"),
+    )
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_client_receives_progress_and_cost_of_its_analysis(web: WebEnv, transport: str) -> None:
+    token = await web.token(f"rt-{transport}")
+    analysis_id = await web.analysis(f"rt-{transport}")
+    listener = Listener()
+    await listener.connect(web.url, token, transport)
+    try:
+        answer = await listener.follow(analysis_id)
+        assert answer["ok"] is True
+        assert answer["status"] == "queued"
+
+        publisher = RedisEventPublisher(web.runtime.redis)
+        await publisher.publish(progress(analysis_id, 40))
+        await publisher.publish(
+            CostEvent(
+                analysis_id=analysis_id,
+                cost=CostBreakdown(total=Decimal("0.25"), budget=Decimal("0.5")),
+                warning="Half of the budget is spent.",
+                level=0.5,
+            )
+        )
+        name, data = await listener.next()
+        assert name == f"analysis-{analysis_id}"
+        assert data["type"] == "progress"
+        assert data["progress"]["percent"] == 40
+        assert data["progress"]["message"] == "40% collected"
+        name, data = await listener.next()
+        assert name == f"cost-{analysis_id}"
+        assert data["cost"]["total"] == 0.25
+        assert data["warning"] == "Half of the budget is spent."
+        assert data["seq"] == 2
+    finally:
+        await listener.close()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_client_never_receives_another_workspaces_events(web: WebEnv, transport: str) -> None:
+    mine = await web.analysis("rt-alice")
+    theirs = await web.analysis("rt-bob")
+    alice = Listener()
+    await alice.connect(web.url, await web.token("rt-alice"), transport)
+    try:
+        refused = await alice.follow(theirs)
+        assert refused == {"ok": False, "error": "There is no analysis with that id."}
+        assert (await alice.follow(mine))["ok"] is True
+
+        publisher = RedisEventPublisher(web.runtime.redis)
+        await publisher.publish(NoticeEvent(analysis_id=theirs, message="secret of bob"))
+        await publisher.publish(progress(theirs, 10))
+        # Events are relayed in publish order, so once this one arrives the others would have too.
+        await publisher.publish(progress(mine, 5))
+        name, data = await alice.next()
+        assert name == f"analysis-{mine}"
+        assert data["progress"]["percent"] == 5
+        assert alice.received.empty()
+    finally:
+        await alice.close()
+
+
+async def test_analyses_named_in_the_handshake_are_followed_when_visible(web: WebEnv) -> None:
+    mine = await web.analysis("rt-carol")
+    theirs = await web.analysis("rt-dave")
+    carol = Listener()
+    await carol.connect(web.url, await web.token("rt-carol"), "websocket", analyses=[theirs, mine])
+    try:
+        publisher = RedisEventPublisher(web.runtime.redis)
+        await publisher.publish(progress(theirs, 70))
+        await publisher.publish(progress(mine, 30))
+        name, _ = await carol.next()
+        assert name == f"analysis-{mine}"
+        assert carol.received.empty()
+    finally:
+        await carol.close()
+
+
+async def test_unsubscribed_client_stops_receiving(web: WebEnv) -> None:
+    first = await web.analysis("rt-erin")
+    second = await web.analysis("rt-erin")
+    erin = Listener()
+    await erin.connect(web.url, await web.token("rt-erin"), "websocket")
+    try:
+        await erin.follow(first)
+        await erin.follow(second)
+        assert (await erin.client.call("unsubscribe", {"analysisId": first}, timeout=WAIT)) == {"ok": True}
+        publisher = RedisEventPublisher(web.runtime.redis)
+        await publisher.publish(progress(first, 50))
+        await publisher.publish(progress(second, 60))
+        name, _ = await erin.next()
+        assert name == f"analysis-{second}"
+        assert erin.received.empty()
+    finally:
+        await erin.close()
+
+
+@pytest.mark.parametrize("token", [None, "", "osk_not-a-real-token"])
+async def test_handshake_without_a_valid_token_is_refused(web: WebEnv, token: str | None) -> None:
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(web.url, auth={"token": token} if token is not None else None, wait_timeout=WAIT)
+    assert not client.connected
+
+
+async def test_a_revoked_token_cannot_connect(web: WebEnv) -> None:
+    from oppscout.core.db.repositories.api_tokens import ApiTokenRepository
+
+    token = await web.token("rt-frank")
+    async with web.runtime.database.unit_of_work() as session:
+        assert await ApiTokenRepository(session).revoke(token)
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(web.url, auth={"token": token}, wait_timeout=WAIT)
