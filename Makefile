@@ -4,7 +4,9 @@
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: setup demo chat test lint bench clean
+PG_TEST_URL ?= postgresql+asyncpg://oppscout:oppscout@127.0.0.1:5432/postgres
+
+.PHONY: setup demo chat test test-postgres lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -21,6 +23,10 @@ chat: setup
 
 test: setup
 	$(UV) run pytest
+
+# The database-backed tests again, on a PostgreSQL server (scripts/postgres starts one locally).
+test-postgres: setup
+	OPPSCOUT_TEST_DATABASE_URL=$(PG_TEST_URL) $(UV) run pytest tests/core tests/jobs
 
 lint: setup
 	$(UV) run ruff check .

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from redis.asyncio import Redis
 
@@ -36,10 +38,34 @@ async def clean_redis(redis_url: str) -> str:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, clean_redis: str) -> Settings:
-    """Settings for one test: its own data dir and SQLite file, the shared Redis, fast progress."""
+async def database_url(tmp_path: Path) -> AsyncIterator[str | None]:
+    """None (SQLite in the test's data dir) or, when OPPSCOUT_TEST_DATABASE_URL names a PostgreSQL
+    server, a fresh database on it that is dropped after the test."""
+    server = os.environ.get("OPPSCOUT_TEST_DATABASE_URL")
+    if not server:
+        yield None
+        return
+    name = f"oppscout_test_{uuid.uuid4().hex[:12]}"
+    admin = server.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    yield f"{server.rsplit('/', 1)[0]}/{name}"
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, clean_redis: str, database_url: str | None) -> Settings:
+    """Settings for one test: its own data dir and database, the shared Redis, fast progress."""
     return Settings(
         data_dir=tmp_path / "data",
+        database_url=database_url,
         redis_url=clean_redis,
         progress_interval_seconds=0,
         queue_name=f"oppscout:test:{os.getpid()}",

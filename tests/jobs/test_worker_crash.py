@@ -41,6 +41,8 @@ def worker_process(runtime: Runtime) -> Iterator[subprocess.Popen[bytes]]:
         "OPPSCOUT_PROGRESS_INTERVAL_SECONDS": "0.1",
         "OPPSCOUT_LOG_LEVEL": "WARNING",
     }
+    if settings.database_url:
+        env["OPPSCOUT_DATABASE_URL"] = settings.database_url
     process = subprocess.Popen([sys.executable, "-m", "oppscout.cli", "worker"], env=env)
     try:
         yield process
