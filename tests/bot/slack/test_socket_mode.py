@@ -33,6 +33,7 @@ async def test_socket_mode_acknowledges_a_slash_command_and_starts_its_thread(
         await fake_slack.push({"envelope_id": "env-1", "type": "slash_commands", "payload": command,
                                "accepts_response_payload": True})  # fmt: skip
         await fake_slack.wait_for(lambda f: any("Run it?" in m["text"] for m in f.messages.values()))
+        await fake_slack.wait_for(lambda f: bool(f.socket_acks))
         assert [a["envelope_id"] for a in fake_slack.socket_acks] == ["env-1"]
         root = fake_slack.of("chat.postMessage")[0].args
         assert root["channel"] == "CGENERAL"
