@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -25,12 +24,9 @@ DEMO_SCRIPT = (
 
 
 def _logging(settings: Settings, *, quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    # arq logs every job at INFO; in the chat it would interleave with the conversation.
-    logging.getLogger("arq").setLevel(logging.WARNING)
+    from oppscout.logs import configure
+
+    configure(settings.log_level, settings.log_format, quiet=quiet)
 
 
 async def _with_worker(settings: Settings, body: Callable[..., Awaitable[None]]) -> None:

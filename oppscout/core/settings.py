@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     queue_name: str = "oppscout:queue"
 
     log_level: str = "INFO"
+    log_format: str = Field(default="text", description="text for people, json for log pipelines.")
 
     # Voice notes (voice/): faster-whisper on the CPU; limits are checked before a full decode where possible.
     voice_enabled: bool = Field(default=True, description="Accept voice notes when a transcriber is available.")

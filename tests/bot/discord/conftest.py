@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from oppscout.core.settings import Settings
 from oppscout.runtime import Runtime
 from tests.fakes.discord_server import FakeDiscord
 
+# Names discord.py gives the tasks that run event handlers, commands and component callbacks.
+HANDLER_TASKS = ("discord.py:", "CommandTree-invoker", "discord-ui-")
 GUILD_ID = 700000000000000001
 USER_ID = 800000000000000001
 OTHER_USER_ID = 800000000000000002
@@ -78,6 +81,18 @@ class Gateway:
     server: FakeDiscord
     channel: dict[str, Any]
     runtime: Runtime
+
+    async def settle(self) -> None:
+        """Wait until every handler discord.py started for the fed payloads has finished."""
+        while True:
+            pending = [
+                t
+                for t in asyncio.all_tasks()
+                if t is not asyncio.current_task() and not t.done() and t.get_name().startswith(HANDLER_TASKS)
+            ]
+            if not pending:
+                return
+            await asyncio.gather(*pending, return_exceptions=True)
 
     def dispatch(self, event: str, payload: dict[str, Any]) -> None:
         """Hand one dispatch (``t`` and ``d`` of a gateway frame) to the library."""

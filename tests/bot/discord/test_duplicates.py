@@ -1,0 +1,59 @@
+"""Repeated deliveries and double clicks never start a second analysis."""
+
+from __future__ import annotations
+
+from oppscout.bot.discord.handlers import ALREADY_ANSWERED
+from oppscout.core.db.repositories.analyses import AnalysisRepository
+from tests.bot.discord.conftest import GUILD_ID, USER_ID, Gateway
+from tests.bot.discord.helpers import custom_ids, texts, with_button
+
+
+async def count_analyses(gateway: Gateway) -> int:
+    async with gateway.runtime.database.unit_of_work() as session:
+        return len(await AnalysisRepository(session).list_recent(limit=50))
+
+
+async def test_a_redelivered_interaction_is_handled_once(gateway: Gateway) -> None:
+    server = gateway.server
+    payload = gateway.command("scout-scan", {"subreddits": "smallbusiness"})
+    thread = (await server.wait_for(server.threads))[0]
+    await server.wait_for(lambda: any(t.startswith("⏳") for t in texts(server, int(thread["id"]))))
+    gateway.dispatch("INTERACTION_CREATE", payload)  # the gateway replays the same interaction
+    await gateway.settle()
+    assert len(server.callbacks(payload["token"])) == 1
+    assert len(server.threads()) == 1
+    assert await count_analyses(gateway) == 1
+
+
+async def test_a_double_clicked_run_starts_one_analysis(gateway: Gateway) -> None:
+    server = gateway.server
+    gateway.command("scout", {"request": "r/smallbusiness about invoicing, last 14 days, budget $5"})
+    question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
+    run_id = next(i for i in custom_ids(question) if ":run:" in i)
+    first = gateway.click(question, run_id)
+    second = gateway.click(question, run_id)
+    await server.wait_for(lambda: server.callbacks(first["token"]) and server.callbacks(second["token"]))
+    answers = [server.callbacks(first["token"])[0], server.callbacks(second["token"])[0]]
+    assert sorted(a["type"] for a in answers) == [4, 7]  # one took the buttons away, one was told
+    told = next(a for a in answers if a["type"] == 4)
+    assert told["data"]["content"] == ALREADY_ANSWERED
+    assert told["data"]["flags"] & 64
+    await gateway.settle()
+    assert await count_analyses(gateway) == 1
+    assert sum(t.startswith("Starting") for t in texts(server, int(question["channel_id"]))) == 1
+
+
+async def test_a_repeated_message_is_answered_once(gateway: Gateway) -> None:
+    server = gateway.server
+    message = server.message_create(
+        channel_id=int(gateway.channel["id"]),
+        user_id=USER_ID,
+        guild_id=GUILD_ID,
+        mentions_bot=True,
+        content="<@900000000000000001> r/smallbusiness about invoicing, last 14 days, budget $5",
+    )
+    gateway.dispatch("MESSAGE_CREATE", message)
+    gateway.dispatch("MESSAGE_CREATE", message)
+    await gateway.settle()
+    assert len(server.calls("POST", "/threads")) == 1
+    assert len(with_button(server, "oppscout:confirm:run")) == 1
