@@ -21,6 +21,7 @@ from oppscout.core.db.repositories.stage_jobs import StageJobRepository
 from oppscout.core.db.tables import AnalysisRow
 from oppscout.core.errors import AnalysisCancelledError, AppError, BudgetExceededError
 from oppscout.core.events import CancelledEvent, CompletedEvent, CostEvent, FailedEvent, NoticeEvent, StageEvent
+from oppscout.core.log_context import set_workspace
 from oppscout.core.ports import AnalysisEngine, Notifier, PostSource
 from oppscout.core.progress import StageProgress
 from oppscout.core.report import render_markdown
@@ -72,6 +73,7 @@ class AnalysisRunner:
             row = await analyses.get(analysis_id)
             if row is None or AnalysisStatus(row.status).is_final:
                 return None
+            set_workspace(row.workspace_id)
             if row.cancel_requested:
                 raise AnalysisCancelledError()
             await analyses.mark_processing(analysis_id)

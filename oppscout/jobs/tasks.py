@@ -9,6 +9,7 @@ from arq import Retry
 
 from oppscout.core.contract import STAGES, Stage
 from oppscout.core.errors import AppError, QueueUnavailableError
+from oppscout.core.log_context import job_context
 from oppscout.core.runner import AnalysisRunner
 from oppscout.jobs.queue import AnalysisQueue
 
@@ -16,6 +17,11 @@ log = logging.getLogger(__name__)
 
 
 async def _run_stage(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str:
+    with job_context(analysis_id, stage.value):
+        return await _run_step(ctx, analysis_id, stage)
+
+
+async def _run_step(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str:
     runner: AnalysisRunner = ctx["runner"]
     queue: AnalysisQueue = ctx["queue"]
     steps = {
@@ -31,7 +37,7 @@ async def _run_stage(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str
     except Exception as error:
         tries: int = ctx.get("job_try", 1)
         if tries < ctx["max_tries"]:
-            log.warning("stage %s failed, retrying", stage.value, exc_info=error, extra={"analysis_id": analysis_id})
+            log.warning("stage %s failed, retrying", stage.value, exc_info=error)
             raise Retry(defer=min(30, 2**tries)) from error
         await runner.fail(analysis_id, error)
         return "failed"
@@ -41,7 +47,8 @@ async def _run_stage(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str
             await queue.enqueue(analysis_id, STAGES[following])
         except QueueUnavailableError:
             # The reconciler queues the next stage once Redis answers again.
-            log.warning("could not queue the next stage", extra={"analysis_id": analysis_id})
+            log.warning("could not queue the next stage")
+    log.info("stage %s done", stage.value)
     return "done"
 
 
