@@ -96,6 +96,7 @@ LLM_UNAVAILABLE = (
     "The AI processor is unavailable, so analyses run on the local engine: ranked opportunities with quotes, "
     "without written product ideas."
 )
+LLM_NOT_CONFIGURED = "No LLM is configured, so analyses run on the local engine at no cost."
 REDDIT_UNAVAILABLE = (
     "Reddit cannot be reached right now. Requests are saved and stay queued; they start as soon as Reddit is back."
 )
@@ -136,7 +137,9 @@ def derive_features(report: HealthReport) -> Features:
         messages["realtimeUpdates"] = QUEUE_UNAVAILABLE
     if not voice:
         messages["voiceInterface"] = VOICE_UNAVAILABLE
-    if not llm:
+    if report.state(Component.AI_PROCESSOR) == ComponentState.DISABLED:
+        messages["llmSynthesis"] = LLM_NOT_CONFIGURED
+    elif not llm:
         messages["llmSynthesis"] = LLM_UNAVAILABLE
     if not reddit and report.state(Component.REDDIT_API) != ComponentState.DISABLED:
         messages["liveReddit"] = REDDIT_UNAVAILABLE

@@ -113,8 +113,8 @@ def analyses_router(page_size_max: int) -> APIRouter:
         notices = [submission.message] if submission.message else []
         notices += notices_for(await _health(request).report(), analysis.status)
         if notices and not analysis.progress.message:
-            # The contract has one message slot; the first notice is the one the user must act on.
-            analysis.progress.message = notices[0]
+            # The contract has one message slot: every notice goes in it, most pressing first.
+            analysis.progress.message = " ".join(notices)
         return analysis
 
     @router.get("", response_model=AnalysisPage, summary="List the workspace's analyses")

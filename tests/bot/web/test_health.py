@@ -1,0 +1,213 @@
+"""Health, feature flags and graceful degradation: what the API says matches what is up right now."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from oppscout.bot.web.app import create_app
+from oppscout.core.db.repositories.api_tokens import ApiTokenRepository
+from oppscout.core.health import Component, ComponentHealth, ComponentState, component_report_key
+from oppscout.core.settings import Settings
+from oppscout.jobs.queue import WORKER_KEY_PREFIX
+from oppscout.runtime import Runtime
+from tests.bot.web.conftest import request_json, web_settings_for
+from tests.bot.web.fake_http import closed_port_url, fake_upstream
+
+
+@asynccontextmanager
+async def api(settings: Settings, **create: Any) -> AsyncIterator[tuple[httpx.AsyncClient, Runtime, str]]:
+    """The app on ``settings`` behind an in-process ASGI transport, its runtime, and a token."""
+    runtime = await Runtime.open(settings)
+    try:
+        async with runtime.database.unit_of_work() as session:
+            token = (await ApiTokenRepository(session).create("health")).secret
+        transport = httpx.ASGITransport(app=create_app(runtime, **create))
+        async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+            client.headers["Authorization"] = f"Bearer {token}"
+            yield client, runtime, token
+    finally:
+        await runtime.close()
+
+
+def states(body: dict[str, Any]) -> dict[str, str]:
+    return {name: c["status"] for name, c in body["components"].items()}
+
+
+async def test_default_deployment_reports_each_part_honestly(tmp_path: Path, clean_redis: str) -> None:
+    async with api(web_settings_for(tmp_path, clean_redis)) as (client, _, _):
+        health = await client.get("/api/v1/health")
+        features = (await client.get("/api/v1/features")).json()
+    assert health.status_code == 200
+    assert states(health.json()) == {
+        "database": "healthy",
+        "queue": "degraded",  # Redis answers, but no worker runs
+        "reddit-api": "disabled",  # the demo data set is the source
+        "ai-processor": "disabled",  # no LLM configured
+        "transcriber": "healthy",  # faster-whisper and tiny.en are installed
+        "slack": "disabled",
+        "discord": "disabled",
+    }
+    assert health.json()["status"] == "degraded"
+    assert "no worker running" in health.json()["components"]["queue"]["detail"]
+    assert features["analysisSubmission"] is True
+    assert features["realtimeUpdates"] is True
+    assert features["voiceInterface"] is True
+    assert features["llmSynthesis"] is False
+    assert features["localAnalysis"] is True
+    assert features["messages"] == {
+        "llmSynthesis": "No LLM is configured, so analyses run on the local engine at no cost."
+    }
+
+
+async def test_a_live_worker_makes_the_queue_healthy(tmp_path: Path, clean_redis: str) -> None:
+    async with api(web_settings_for(tmp_path, clean_redis)) as (client, runtime, _):
+        # The heartbeat a worker writes every few seconds (see jobs.worker).
+        await runtime.redis.set(WORKER_KEY_PREFIX + "w1", json.dumps({"running": 1, "concurrency": 4}), ex=15)
+        body = (await client.get("/api/v1/health")).json()
+        assert body["components"]["queue"]["status"] == "healthy"
+        assert "1 worker(s), 1 with a free slot" in body["components"]["queue"]["detail"]
+        await runtime.redis.delete(WORKER_KEY_PREFIX + "w1")
+        assert (await client.get("/api/v1/health")).json()["components"]["queue"]["status"] == "degraded"
+
+
+async def test_llm_health_follows_the_endpoint_up_refusing_and_gone(tmp_path: Path, clean_redis: str) -> None:
+    async with fake_upstream() as llm:
+        settings = web_settings_for(
+            tmp_path, clean_redis, openai_base_url=llm.url + "/v1", openai_api_key="sk-test-key"
+        )
+        async with api(settings) as (client, _, _):
+            up = (await client.get("/api/v1/health")).json()["components"]["ai-processor"]
+            assert up["status"] == "healthy"
+            assert llm.seen[-1] == ("/v1/models", "Bearer sk-test-key")
+            assert (await client.get("/api/v1/features")).json()["llmSynthesis"] is True
+
+            llm.status = 401
+            refused = (await client.get("/api/v1/health")).json()["components"]["ai-processor"]
+            assert refused["status"] == "down"
+            assert "credentials refused" in refused["detail"]
+            assert "sk-test-key" not in json.dumps(refused)
+
+            llm.status = 503
+            features = (await client.get("/api/v1/features")).json()
+            assert features["llmSynthesis"] is False
+            assert "run on the local engine" in features["messages"]["llmSynthesis"]
+            created = await client.post("/api/v1/analyses", json=request_json())
+            assert created.status_code == 202
+            assert "run on the local engine" in created.json()["progress"]["message"]
+            progress = (await client.get(f"/api/v1/analyses/{created.json()['analysisId']}/progress")).json()
+            assert any("local engine" in n for n in progress["notices"])
+
+
+async def test_reddit_down_keeps_requests_queued_and_says_so(tmp_path: Path, clean_redis: str) -> None:
+    settings = web_settings_for(
+        tmp_path,
+        clean_redis,
+        source="reddit",
+        reddit_client_id="id",
+        reddit_client_secret="secret",
+        reddit_url=closed_port_url(),
+    )
+    async with api(settings) as (client, _, _):
+        health = (await client.get("/api/v1/health")).json()
+        assert health["components"]["reddit-api"]["status"] == "down"
+        assert health["status"] == "degraded"
+        features = (await client.get("/api/v1/features")).json()
+        assert features["liveReddit"] is False
+        assert features["analysisSubmission"] is True
+        created = await client.post("/api/v1/analyses", json=request_json())
+        assert created.status_code == 202
+        assert created.json()["status"] == "queued"
+        assert created.json()["progress"]["message"].startswith("Reddit cannot be reached right now")
+
+
+async def test_reddit_reachable_is_healthy(tmp_path: Path, clean_redis: str) -> None:
+    async with fake_upstream() as reddit:
+        settings = web_settings_for(
+            tmp_path,
+            clean_redis,
+            source="reddit",
+            reddit_client_id="id",
+            reddit_client_secret="s",
+            reddit_url=reddit.url,
+        )
+        async with api(settings) as (client, _, _):
+            health = (await client.get("/api/v1/health")).json()
+    assert health["components"]["reddit-api"]["status"] == "healthy"
+    assert reddit.seen[0][0] == "/api/v1/access_token"
+
+
+async def test_a_transcriber_reported_down_turns_voice_off_with_the_message(tmp_path: Path, clean_redis: str) -> None:
+    async with api(web_settings_for(tmp_path, clean_redis)) as (client, runtime, _):
+        report = ComponentHealth(
+            name=Component.TRANSCRIBER, status=ComponentState.DOWN, detail="model failed to load", reported_by="bot"
+        )
+        await runtime.redis.set(component_report_key(Component.TRANSCRIBER), report.model_dump_json(), ex=60)
+        health = (await client.get("/api/v1/health")).json()
+        features = (await client.get("/api/v1/features")).json()
+        assert health["components"]["transcriber"]["status"] == "down"
+        assert health["components"]["transcriber"]["reportedBy"] == "bot"
+        assert features["voiceInterface"] is False
+        assert features["messages"]["voiceInterface"] == "Voice is unavailable right now, please type your request."
+
+        # The report expires or is replaced: voice comes back without restarting anything.
+        await runtime.redis.delete(component_report_key(Component.TRANSCRIBER))
+        assert (await client.get("/api/v1/features")).json()["voiceInterface"] is True
+
+
+async def test_redis_down_means_service_down_but_analyses_are_still_saved(tmp_path: Path, clean_redis: str) -> None:
+    dead_redis = closed_port_url().replace("http://", "redis://")
+    async with api(web_settings_for(tmp_path, dead_redis)) as (client, _, _):
+        health = await client.get("/api/v1/health")
+        assert health.status_code == 503
+        assert health.json()["status"] == "down"
+        assert health.json()["components"]["queue"]["status"] == "down"
+        assert health.json()["components"]["database"]["status"] == "healthy"
+        features = (await client.get("/api/v1/features")).json()
+        assert features["realtimeUpdates"] is False
+        assert "refresh to see progress" in features["messages"]["realtimeUpdates"]
+
+        created = await client.post("/api/v1/analyses", json=request_json())
+        assert created.status_code == 202
+        assert "saved and will start as soon as it is back" in created.json()["progress"]["message"]
+        analysis_id = created.json()["analysisId"]
+        assert (await client.get(f"/api/v1/analyses/{analysis_id}")).json()["status"] == "queued"
+        queue = await client.get(f"/api/v1/analyses/{analysis_id}/queue")
+        assert queue.status_code == 503
+        assert queue.json()["error"] == "queue_unavailable"
+
+
+async def test_metrics_count_analyses_queue_health_and_requests(tmp_path: Path, clean_redis: str) -> None:
+    async with api(web_settings_for(tmp_path, clean_redis)) as (client, _, _):
+        for _ in range(2):
+            assert (await client.post("/api/v1/analyses", json=request_json())).status_code == 202
+        text = (await client.get("/metrics")).text
+    assert 'oppscout_analyses{status="queued"} 2.0' in text
+    assert 'oppscout_analyses{status="completed"} 0.0' in text
+    assert "oppscout_queue_depth 2.0" in text
+    assert "oppscout_workers 0.0" in text
+    assert 'oppscout_component_up{component="database"} 1.0' in text
+    assert 'oppscout_component_state{component="ai-processor",state="disabled"} 1.0' in text
+    assert 'oppscout_http_requests_total{method="POST",route="/api/v1/analyses",status="202"} 2.0' in text
+
+
+async def test_extra_routes_are_served_without_a_token(tmp_path: Path, clean_redis: str) -> None:
+    async def slack_events(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok from slack " + (await request.body()).decode())
+
+    routes = [Route("/slack/events", slack_events, methods=["POST"])]
+    async with api(web_settings_for(tmp_path, clean_redis), extra_routes=routes) as (client, _, _):
+        del client.headers["Authorization"]
+        answer = await client.post("/slack/events", content=b"hello")
+        assert answer.status_code == 200
+        assert answer.text == "ok from slack hello"
+        assert (await client.post("/slack/events", content=b"x" * 10_000)).status_code == 413
+        assert (await client.get("/api/v1/analyses")).status_code == 401
