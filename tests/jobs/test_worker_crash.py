@@ -86,7 +86,7 @@ async def test_a_killed_worker_is_replaced_without_duplicate_items_or_summaries(
     assert completed == 1
     demo = DemoSource()
 
-    async def nothing(done: int, expected: int) -> None:
+    async def nothing(done: int, expected: int, message: str | None = None) -> None:
         return None
 
     expected_posts = (await demo.fetch_posts(request, nothing)).posts
