@@ -342,7 +342,7 @@ class DiscordHandlers:
                 max_seconds=self.settings.discord_max_voice_seconds,
                 max_bytes=self.settings.discord_max_voice_bytes,
             )
-        place = await place_for_message(message)
+        place = await place_for_message(message, text or ("Voice request" if voice is not None else "Question"))
         ref = place.ref
         key = f"discord:{message.id}"
         if voice is not None:

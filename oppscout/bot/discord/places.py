@@ -214,7 +214,7 @@ async def place_for_interaction(interaction: discord.Interaction[Any], title: st
     return place
 
 
-async def place_for_message(message: discord.Message) -> Place:
+async def place_for_message(message: discord.Message, title: str) -> Place:
     """Open the conversation for a mention or DM: a new thread from a channel message when allowed."""
     channel = message.channel
     guild_id = message.guild.id if message.guild else None
@@ -222,9 +222,7 @@ async def place_for_message(message: discord.Message) -> Place:
     if guild_id is None or is_dm(channel) or is_thread(channel):
         return Place(ref_for_channel(channel, guild_id=guild_id, user_id=author.id), messageable(channel), author)
     try:
-        thread = await message.create_thread(
-            name=thread_name(message.clean_content), auto_archive_duration=THREAD_ARCHIVE_MINUTES
-        )
+        thread = await message.create_thread(name=thread_name(title), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
     except discord.Forbidden:
         return Place(
             ref_for_channel(channel, guild_id=guild_id, user_id=author.id), channel, author, note=NO_THREAD_NOTE
