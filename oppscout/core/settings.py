@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
     model_prices: dict[str, ModelPrice] = Field(default_factory=_default_prices)
+    openai_embedding_model: str | None = Field(
+        default=None, description="Embeddings model for grouping themes; local TF-IDF when unset."
+    )
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, description="Longest wait for one LLM call.")
+    llm_max_attempts: int = Field(default=3, ge=1, le=6, description="Tries per LLM call (timeouts, 429, 5xx).")
+    llm_max_themes: int = Field(default=5, ge=0, le=10, description="Top themes the LLM writes up.")
+    llm_max_output_tokens: int = Field(default=700, ge=100, description="Most output tokens one LLM call may use.")
     reddit_price_per_1000_calls_usd: Decimal = Decimal("0")
 
     # Reddit's Data API (source=reddit): app-only OAuth with a script or web app's credentials.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from oppscout.core.analysis.budget import AnalysisBudget
 from oppscout.core.analysis.scoring import Scale, components, score
 from oppscout.core.analysis.signals import WEIGHTS, SignalKind, detect, is_usable
 from oppscout.core.analysis.text import topic_tokens
@@ -22,7 +24,16 @@ QUOTE_TOPIC_TERMS = 15
 PRODUCT_SIGNALS = {k for k in SignalKind if k != SignalKind.ADVICE_REQUEST}
 
 
-def _quotes(theme: Theme) -> list[Quote]:
+@dataclass(frozen=True)
+class Excerpt:
+    """A verbatim sentence of a theme, with the item it comes from."""
+
+    text: str
+    item: RedditItem
+
+
+def excerpts(theme: Theme, limit: int, *, per_author: int = 1) -> list[Excerpt]:
+    """The theme's most telling sentences about its subject, at most ``per_author`` per person."""
     core = sorted(theme.centroid, key=lambda t: (-theme.centroid[t], t))[:QUOTE_TOPIC_TERMS]
     weights = {t: theme.centroid[t] for t in core}
     candidates = []
@@ -35,21 +46,32 @@ def _quotes(theme: Theme) -> list[Quote]:
             if topical > 0:
                 rank = WEIGHTS[s.kind] * (1 + max(0, m.item.score) ** 0.3) * (0.5 + topical)
                 candidates.append((rank, s.sentence, m.item))
-    candidates.sort(key=lambda c: (-c[0], c[2].reddit_id))
-    quotes: list[Quote] = []
-    seen_authors: set[str] = set()
+    candidates.sort(key=lambda c: (-c[0], c[2].reddit_id, c[1]))
+    chosen: list[Excerpt] = []
+    by_author: dict[str, int] = {}
+    seen: set[str] = set()
     for _, sentence, item in candidates:
-        if item.author.lower() in seen_authors:
+        author = item.author.lower()
+        if by_author.get(author, 0) >= per_author or sentence in seen:
             continue
-        seen_authors.add(item.author.lower())
-        quotes.append(
-            Quote(
-                text=sentence, permalink=item.permalink, author=item.author, subreddit=item.subreddit, score=item.score
-            )
-        )
-        if len(quotes) == MAX_QUOTES:
+        by_author[author] = by_author.get(author, 0) + 1
+        seen.add(sentence)
+        chosen.append(Excerpt(sentence, item))
+        if len(chosen) == limit:
             break
-    return quotes
+    return chosen
+
+
+def quote_of(excerpt: Excerpt) -> Quote:
+    """An excerpt as a quote with its permalink."""
+    item = excerpt.item
+    return Quote(
+        text=excerpt.text, permalink=item.permalink, author=item.author, subreddit=item.subreddit, score=item.score
+    )
+
+
+def _quotes(theme: Theme) -> list[Quote]:
+    return [quote_of(e) for e in excerpts(theme, MAX_QUOTES)]
 
 
 def _title(theme: Theme) -> str:
@@ -67,8 +89,22 @@ def _problem(theme: Theme, quotes: list[Quote]) -> str:
     return f"{lead} raise this ({phrases})." if phrases else f"{lead} raise this."
 
 
+@dataclass
+class LocalAnalysis:
+    """The local results and, for each opportunity, the theme behind it (for LLM synthesis)."""
+
+    results: OpportunityResults
+    themes: list[Theme] = field(default_factory=list)
+    items: list[RedditItem] = field(default_factory=list)
+
+
 def analyze_items(items: Sequence[RedditItem], request: AnalysisRequest) -> OpportunityResults:
     """Synchronous core of the engine (CPU-bound; callers run it off the event loop)."""
+    return local_analysis(items, request).results
+
+
+def local_analysis(items: Sequence[RedditItem], request: AnalysisRequest) -> LocalAnalysis:
+    """Signals, themes, scores and quotes, keeping each opportunity's theme."""
     usable = [i for i in items if is_usable(i)]
     posts = {i.reddit_id: i for i in items if i.kind == ItemKind.POST}
     evidence = []
@@ -79,7 +115,7 @@ def analyze_items(items: Sequence[RedditItem], request: AnalysisRequest) -> Oppo
     # One person's complaint, however loud, is an anecdote: a theme needs several voices.
     themes = [t for t in group(evidence, posts) if len(t.authors) >= MIN_AUTHORS]
     scale = Scale.of(themes)
-    opportunities: list[Opportunity] = []
+    ranked: list[tuple[Opportunity, Theme]] = []
     for theme in themes:
         parts = components(theme, request.time_range.start, request.time_range.end, scale)
         total, points = score(parts)
@@ -90,24 +126,28 @@ def analyze_items(items: Sequence[RedditItem], request: AnalysisRequest) -> Oppo
         for m in theme.members:
             for kind in {s.kind for s in m.signals}:
                 counts[kind.value] = counts.get(kind.value, 0) + 1
-        opportunities.append(
-            Opportunity(
-                title=_title(theme),
-                problem=_problem(theme, quotes),
-                score=total,
-                score_breakdown=points,
-                key_phrases=theme.phrases,
-                signal_counts=counts,
-                mentions=len(theme.members),
-                distinct_authors=len(theme.authors),
-                subreddits=sorted({m.item.subreddit for m in theme.members}, key=str.lower),
-                quotes=quotes,
+        ranked.append(
+            (
+                Opportunity(
+                    title=_title(theme),
+                    problem=_problem(theme, quotes),
+                    score=total,
+                    score_breakdown=points,
+                    key_phrases=theme.phrases,
+                    signal_counts=counts,
+                    mentions=len(theme.members),
+                    distinct_authors=len(theme.authors),
+                    subreddits=sorted({m.item.subreddit for m in theme.members}, key=str.lower),
+                    quotes=quotes,
+                ),
+                theme,
             )
         )
-    opportunities.sort(key=lambda o: (-o.score, -o.distinct_authors, o.title))
+    ranked.sort(key=lambda pair: (-pair[0].score, -pair[0].distinct_authors, pair[0].title))
+    ranked = ranked[:TOP_N]
     n_posts = sum(1 for i in items if i.kind == ItemKind.POST)
-    return OpportunityResults(
-        opportunities=opportunities[:TOP_N],
+    results = OpportunityResults(
+        opportunities=[o for o, _ in ranked],
         coverage=Coverage(
             posts=n_posts,
             comments=len(items) - n_posts,
@@ -117,6 +157,7 @@ def analyze_items(items: Sequence[RedditItem], request: AnalysisRequest) -> Oppo
         ),
         engine="local",
     )
+    return LocalAnalysis(results, [t for _, t in ranked], list(items))
 
 
 class LocalEngine:
@@ -124,6 +165,8 @@ class LocalEngine:
 
     name = "local"
 
-    async def analyze(self, items: Sequence[RedditItem], request: AnalysisRequest) -> OpportunityResults:
-        """Find, group, score and quote opportunities, off the event loop."""
+    async def analyze(
+        self, items: Sequence[RedditItem], request: AnalysisRequest, budget: AnalysisBudget | None = None
+    ) -> OpportunityResults:
+        """Find, group, score and quote opportunities, off the event loop (``budget`` is unused: it is free)."""
         return await asyncio.to_thread(analyze_items, list(items), request)

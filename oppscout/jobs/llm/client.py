@@ -1,0 +1,81 @@
+"""The ``ChatModel`` port on the openai client, for any OpenAI-compatible endpoint.
+
+The client's own retries are off: synthesis decides about retries itself, because each attempt
+is a separate paid call that must be reserved against the budget before it is made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+
+from oppscout.core.analysis.synthesis import ChatReply, LlmCallError
+from oppscout.core.settings import Settings
+
+
+class OpenAIChatModel:
+    """Chat completions with JSON-schema structured output."""
+
+    def __init__(self, client: AsyncOpenAI, model: str) -> None:
+        self.client = client
+        self.model = model
+
+    async def complete(self, system: str, user: str, *, max_tokens: int, schema: dict[str, Any]) -> ChatReply:
+        """One completion; provider failures become ``LlmCallError`` (transient or not)."""
+        try:
+            response = await self.client.chat.completions.create(
+                model=self.model,
+                messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+                max_tokens=max_tokens,
+                temperature=0,
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": "opportunity", "schema": schema},
+                },
+            )
+        except (openai.APITimeoutError, openai.APIConnectionError) as error:
+            raise LlmCallError("the model did not answer in time", transient=True) from error
+        except openai.RateLimitError as error:
+            raise LlmCallError("the provider is rate limiting us", transient=True) from error
+        except openai.InternalServerError as error:
+            raise LlmCallError(f"the provider failed ({error.status_code})", transient=True) from error
+        except openai.APIStatusError as error:
+            raise LlmCallError(f"the provider refused the request ({error.status_code})", transient=False) from error
+        except openai.APIResponseValidationError as error:
+            raise LlmCallError("the provider's reply was not understood", transient=True) from error
+        usage = response.usage
+        content = response.choices[0].message.content if response.choices else None
+        if usage is None:
+            # Without usage the call cannot be settled at its real price: treat it as unusable.
+            raise LlmCallError("the provider did not report token usage", transient=False)
+        return ChatReply(content=content or "", tokens_in=usage.prompt_tokens, tokens_out=usage.completion_tokens)
+
+
+class OpenAIEmbeddings:
+    """Sentence vectors from an OpenAI-compatible embeddings endpoint."""
+
+    def __init__(self, client: AsyncOpenAI, model: str) -> None:
+        self.client = client
+        self.model = model
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text, in order."""
+        try:
+            response = await self.client.embeddings.create(model=self.model, input=texts)
+        except openai.OpenAIError as error:
+            raise LlmCallError("the embeddings endpoint failed", transient=True) from error
+        ordered = sorted(response.data, key=lambda d: d.index)
+        return [list(d.embedding) for d in ordered]
+
+
+def openai_client(settings: Settings) -> AsyncOpenAI:
+    """The client for the configured endpoint (a local server needs no real key)."""
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    return AsyncOpenAI(
+        api_key=key,
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=0,
+    )

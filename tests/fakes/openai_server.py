@@ -1,0 +1,199 @@
+"""A fake OpenAI-compatible API on 127.0.0.1 for the real openai client.
+
+It serves ``POST /v1/chat/completions`` (structured output in ``choices[0].message.content`` and
+``usage``) and ``POST /v1/embeddings``. By default a chat reply is a well-formed opportunity built
+from the request's data block: its first excerpt quoted verbatim, plus one quote that was never
+said (so tests can see non-verbatim quotes dropped). Tests script the next replies: an HTTP status
+(429, 500), a delay longer than the client's timeout, malformed JSON, or exact usage figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+INVENTED_QUOTE = "Honestly I would pay anything for a robot accountant that reads my mind."
+
+
+@dataclass
+class Scripted:
+    """One scripted chat reply: a failure status, a delay, raw content, or usage figures."""
+
+    status: int = 200
+    delay: float = 0.0
+    content: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    omit_usage: bool = False
+
+
+@dataclass
+class Received:
+    """A request the fake received."""
+
+    path: str
+    body: dict[str, Any]
+    authorization: str
+
+
+@dataclass
+class FakeOpenAI:
+    """The fake's state: scripted replies and what it received."""
+
+    script: deque[Scripted] = field(default_factory=deque)
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def then(self, *replies: Scripted) -> None:
+        """Queue replies for the next chat calls, in order."""
+        with self.lock:
+            self.script.extend(replies)
+
+    def chats(self) -> list[Received]:
+        """The chat completion requests received so far."""
+        return [r for r in self.received if r.path.endswith("/chat/completions")]
+
+    def next_script(self) -> Scripted:
+        with self.lock:
+            return self.script.popleft() if self.script else Scripted()
+
+
+def data_block(user_message: str) -> dict[str, Any]:
+    """The JSON inside <reddit_data> of a synthesis request."""
+    start = user_message.index("<reddit_data>") + len("<reddit_data>")
+    end = user_message.index("</reddit_data>")
+    parsed: dict[str, Any] = json.loads(user_message[start:end])
+    return parsed
+
+
+def default_answer(body: dict[str, Any]) -> str:
+    """A well-formed answer about the theme in the request."""
+    user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    try:
+        data = data_block(user)
+        excerpts = [e["text"] for e in data.get("excerpts", [])]
+        title = str(data.get("working_title", "Opportunity"))
+    except (ValueError, KeyError):
+        excerpts, title = [], "Opportunity"
+    answer = {
+        "title": f"Synthesised: {title}"[:100],
+        "problem": "People describe this problem repeatedly.",
+        "who": "Owners of small businesses",
+        "workarounds": ["spreadsheets"],
+        "solutions_mentioned": [],
+        "willingness_to_pay": "Several say they would pay.",
+        "product_idea": "A focused tool that does this one job.",
+        "confidence": 0.7,
+        "quotes": [*excerpts[:1], INVENTED_QUOTE],
+    }
+    return json.dumps(answer)
+
+
+def _vector(text: str, dims: int = 8) -> list[float]:
+    digest = hashlib.sha256(text.encode()).digest()
+    raw = [b / 255 - 0.5 for b in digest[:dims]]
+    norm = math.sqrt(sum(x * x for x in raw)) or 1.0
+    return [x / norm for x in raw]
+
+
+def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+        def _send(self, status: int, payload: dict[str, Any]) -> None:
+            raw = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            state.received.append(Received(self.path, body, self.headers.get("Authorization", "")))
+            if not self.headers.get("Authorization", "").startswith("Bearer "):
+                self._send(401, {"error": {"message": "missing key", "type": "invalid_request_error"}})
+            elif self.path.endswith("/chat/completions"):
+                self._chat(body)
+            elif self.path.endswith("/embeddings"):
+                inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                data = [{"object": "embedding", "index": i, "embedding": _vector(t)} for i, t in enumerate(inputs)]
+                tokens = sum(math.ceil(len(t) / 4) for t in inputs)
+                self._send(
+                    200,
+                    {
+                        "object": "list",
+                        "data": data,
+                        "model": body.get("model", "fake"),
+                        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+                    },
+                )
+            else:
+                self._send(404, {"error": {"message": "no such route", "type": "invalid_request_error"}})
+
+        def _chat(self, body: dict[str, Any]) -> None:
+            script = state.next_script()
+            if script.delay:
+                time.sleep(script.delay)
+            if script.status != 200:
+                kind = "rate_limit_exceeded" if script.status == 429 else "server_error"
+                self._send(script.status, {"error": {"message": f"scripted {script.status}", "type": kind}})
+                return
+            content = script.content if script.content is not None else default_answer(body)
+            prompt = sum(math.ceil(len(m["content"]) / 4) for m in body["messages"])
+            usage = {
+                "prompt_tokens": script.prompt_tokens if script.prompt_tokens is not None else prompt,
+                "completion_tokens": (
+                    script.completion_tokens if script.completion_tokens is not None else math.ceil(len(content) / 4)
+                ),
+            }
+            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+            payload: dict[str, Any] = {
+                "id": f"chatcmpl-{len(state.received)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fake"),
+                "choices": [
+                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                ],
+            }
+            if not script.omit_usage:
+                payload["usage"] = usage
+            self._send(200, payload)
+
+    return Handler
+
+
+class OpenAIServer:
+    """The fake on an ephemeral port; ``base_url`` is what OPPSCOUT_OPENAI_BASE_URL would hold."""
+
+    def __init__(self) -> None:
+        self.state = FakeOpenAI()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """The API root, ending in /v1."""
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    def start(self) -> OpenAIServer:
+        """Serve in a background thread."""
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.server.shutdown()
+        self.server.server_close()
