@@ -218,6 +218,32 @@ def cmd_signals(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_transcribe(settings: Settings, args: argparse.Namespace) -> int:
+    """Transcribe one audio file with the configured Whisper model and print ``{text, duration, language}``."""
+    from pathlib import Path
+
+    from oppscout.core.conversation.vocabulary import WorkspaceVocabulary
+    from oppscout.core.errors import VoiceError
+    from oppscout.voice.transcriber import WhisperTranscriber
+
+    _logging(settings, quiet=True)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    transcriber = WhisperTranscriber(settings)
+    try:
+        transcript = transcriber.transcribe_sync(path.read_bytes(), args.hotword or WorkspaceVocabulary().hotwords())
+    except VoiceError as error:
+        print(error.message, file=sys.stderr)
+        return 2
+    finally:
+        transcriber.close()
+    out = {"text": transcript.text, "duration": transcript.duration, "language": transcript.language}
+    print(json.dumps(out, indent=None if args.json else 2, ensure_ascii=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``oppscout`` command."""
     parser = argparse.ArgumentParser(prog="oppscout", description="Find product opportunities in Reddit talk.")
@@ -236,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     parse_cmd.add_argument("--now", help="reference time, ISO-8601")
     parse_cmd.add_argument("--json", action="store_true", help="compact JSON on one line")
     parse_cmd.set_defaults(fn=cmd_parse)
+    transcribe = sub.add_parser("transcribe", help="transcribe a voice note with the configured Whisper model")
+    transcribe.add_argument("file", help="an audio file: OGG/Opus, M4A, MP3, WAV, FLAC…")
+    transcribe.add_argument("--hotword", action="append", default=[], help="r/name or topic to listen for")
+    transcribe.add_argument("--json", action="store_true", help="compact JSON on one line")
+    transcribe.set_defaults(fn=cmd_transcribe)
     signals_cmd = sub.add_parser("signals", help="detect pain and opportunity signals in JSON lines")
     signals_cmd.add_argument("file", help="JSON lines {id, title?, body}; '-' reads standard input")
     signals_cmd.set_defaults(fn=cmd_signals)
