@@ -72,9 +72,22 @@ def _llm(settings: Settings) -> Check:
 
 
 def _transcriber(settings: Settings) -> Check:
+    if not settings.voice_enabled:
+        return Check("transcriber", "off", "voice notes turned off (OPPSCOUT_VOICE_ENABLED=false)")
     if importlib.util.find_spec("faster_whisper") is None:
         return Check("transcriber", "off", "faster-whisper not installed: voice notes are turned off")
-    return Check("transcriber", "ok", "faster-whisper installed")
+    from oppscout.voice.transcriber import load_model, model_location
+
+    try:
+        # Loading for real is the check: a missing or corrupt model only shows when it is read.
+        load_model(settings)
+    except Exception as error:  # noqa: BLE001 - doctor reports every failure rather than crashing
+        return Check("transcriber", "down", f"{settings.whisper_model}: {type(error).__name__}: {error}")
+    return Check(
+        "transcriber",
+        "ok",
+        f"faster-whisper {settings.whisper_model} ({settings.whisper_compute_type}, CPU) from {model_location(settings.whisper_model)}",
+    )
 
 
 async def run_checks(settings: Settings) -> list[Check]:

@@ -90,12 +90,30 @@ def build_thread_notifiers(settings: Settings) -> dict[str, ThreadNotifier]:
 
 
 def build_transcriber(settings: Settings) -> Transcriber | None:
-    """The voice-note transcriber, or None when voice is not available on this machine."""
-    return None
+    """The voice-note transcriber, or None when voice is turned off or faster-whisper is not installed."""
+    import importlib.util
+
+    if not settings.voice_enabled or importlib.util.find_spec("faster_whisper") is None:
+        return None
+    from oppscout.voice.transcriber import WhisperTranscriber
+
+    return WhisperTranscriber(settings)
 
 
 def build_engine(settings: Settings) -> AnalysisEngine:
-    """The analysis engine: the local one, always available."""
+    """The analysis engine: LLM synthesis over the local engine when an endpoint is configured, else local."""
     from oppscout.core.analysis.engine import LocalEngine
 
-    return LocalEngine()
+    if not settings.openai_base_url:
+        return LocalEngine()
+    from oppscout.core.analysis.synthesis import SynthesisEngine
+    from oppscout.core.costs import PriceTable
+    from oppscout.jobs.llm.client import OpenAIChatModel, openai_client
+
+    return SynthesisEngine(
+        OpenAIChatModel(openai_client(settings), settings.openai_model),
+        PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd),
+        max_themes=settings.llm_max_themes,
+        max_output_tokens=settings.llm_max_output_tokens,
+        max_attempts=settings.llm_max_attempts,
+    )

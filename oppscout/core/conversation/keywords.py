@@ -20,7 +20,8 @@ _PHRASE = r"(?P<kw>[A-Za-z0-9][A-Za-z0-9 '&/-]{0,60}?)"
 LIST_RX = re.compile(r"\bkeywords?\s*(?:[:=]|are|is)\s*(?P<kw>[^.;\n]+)", re.IGNORECASE)
 QUOTED_RX = re.compile(r"[\"“](?P<kw>[^\"“”]{2,100})[\"”]|(?<!\w)['‘](?P<single>[^'‘’]{2,100})['’](?!\w)")
 ABOUT_RX = re.compile(
-    r"\b(?:about|regarding|mentioning|mention|concerning|on the topic of|related to|to do with|"
+    # "I'm out" and "a bout" are how Whisper sometimes writes a quick "about".
+    r"\b(?:about|i'm out|a bout|regarding|mentioning|mention|concerning|on the topic of|related to|to do with|"
     r"(?:struggl\w*|problems?|issues?|trouble|frustrat\w*|complain\w*|pain points?|complaints?|hate|hating)"
     r"\s+(?:with|about|around|regarding|of))\s+" + _PHRASE + _END,
     re.IGNORECASE,
