@@ -32,6 +32,25 @@ def minimal_intents() -> discord.Intents:
     return intents
 
 
+def required_permissions() -> discord.Permissions:
+    """Exactly what the bot needs in a channel: see it, post, thread, embed and attach."""
+    return discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        send_messages_in_threads=True,
+        create_public_threads=True,
+        embed_links=True,
+        attach_files=True,
+    )
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 URL that adds the bot with its slash commands and exactly ``required_permissions``."""
+    return discord.utils.oauth_url(
+        application_id, permissions=required_permissions(), scopes=("bot", "applications.commands")
+    )
+
+
 def use_api_base(url: str) -> None:
     """Point discord.py's REST client at ``url`` (the real API, a proxy, or a test server)."""
     Route.BASE = url.rstrip("/")

@@ -20,8 +20,7 @@ log = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong on my side. Nothing was started or charged; please try again."
 FORBIDDEN = (
     "Discord didn't let me do that here: I'm missing a permission in this channel. I need View Channel, "
-    "Send Messages, Send Messages in Threads, Create Public Threads, Embed Links, Attach Files and "
-    "Read Message History."
+    "Send Messages, Send Messages in Threads, Create Public Threads, Embed Links and Attach Files."
 )
 
 

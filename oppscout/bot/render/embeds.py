@@ -25,6 +25,8 @@ MAX_OPPORTUNITY_EMBEDS = MAX_EMBEDS - 1
 # Each opportunity's description is kept short so that nine of them still fit in 6,000 characters.
 OPPORTUNITY_DESCRIPTION_CHARS = 300
 QUOTE_CHARS = 280
+# The header leaves most of the 6,000 characters to the opportunities themselves.
+HEADER_DESCRIPTION_CHARS = 1500
 
 Embed = dict[str, Any]
 COLOR_HEADER = 0x5865F2
@@ -115,7 +117,8 @@ def summary_embeds(results: OpportunityResults, cost: CostBreakdown, *, analysis
     for _ in range(3):
         header: Embed = {
             "title": f"Top opportunities in {subs}",
-            "description": "\n".join([*lines, note] if note else lines),
+            # The body is cut first so that the count of what did not fit is never cut off.
+            "description": clip("\n".join(lines), HEADER_DESCRIPTION_CHARS) + (f"\n{note}" if note else ""),
             "color": COLOR_HEADER,
             "footer": {"text": f"Cost {cost_line(cost)} · analysis {analysis_id}"},
         }
