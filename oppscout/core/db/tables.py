@@ -270,3 +270,122 @@ class ApiTokenRow(Base):
     name: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class WatchRow(Base):
+    """A standing request: re-run an analysis on a cadence and alert the owner about what crosses a threshold."""
+
+    __tablename__ = "watches"
+    __table_args__ = (Index("ix_watches_due", "active", "next_run_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
+    owner_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[str] = mapped_column(String(64))
+    subreddits: Mapped[list[Any]]
+    keywords: Mapped[list[Any]]
+    threshold: Mapped[int] = mapped_column(Integer)
+    cadence_hours: Mapped[int] = mapped_column(Integer)
+    monthly_budget_usd: Mapped[Decimal]
+    push: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    next_run_at: Mapped[datetime]
+    last_window_end: Mapped[datetime | None]
+    budget_notice_month: Mapped[str | None] = mapped_column(String(7))
+
+
+class WatchRunRow(Base):
+    """One scheduled run of a watch: the window it covers, its analysis, and whether its alerts were decided."""
+
+    __tablename__ = "watch_runs"
+    __table_args__ = (UniqueConstraint("watch_id", "window_end", name="uq_watch_runs_window"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"), index=True)
+    analysis_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    max_cost_usd: Mapped[Decimal]
+    created_at: Mapped[datetime]
+    evaluated_at: Mapped[datetime | None]
+    themes: Mapped[list[Any] | None]
+
+
+class WatchAlertRow(Base):
+    """An alert sent about one theme of a watch; the latest one per theme drives the cooldown."""
+
+    __tablename__ = "watch_alerts"
+    __table_args__ = (Index("ix_watch_alerts_theme", "watch_id", "theme_key", "alerted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(Integer)
+    theme_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer)
+    alerted_at: Mapped[datetime]
+
+
+class SpendCapRow(Base):
+    """A workspace's own monthly caps, overriding the settings (None keeps the setting)."""
+
+    __tablename__ = "spend_caps"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_monthly_usd: Mapped[Decimal | None]
+    user_monthly_usd: Mapped[Decimal | None]
+    updated_at: Mapped[datetime]
+
+
+class ContactRow(Base):
+    """Where to email a chat user when they ask for email notifications."""
+
+    __tablename__ = "contacts"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime]
+
+
+class OutboxMessageRow(Base):
+    """A DM or email waiting to be delivered, retried with backoff until sent or given up on."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(254))
+    text: Mapped[str] = mapped_column(Text)
+    report_platform: Mapped[str | None] = mapped_column(String(16))
+    report_channel_id: Mapped[str | None] = mapped_column(String(64))
+    report_thread_id: Mapped[str | None] = mapped_column(String(64))
+    report_user_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class OutboxAttemptRow(Base):
+    """One try at delivering an outbox message, with what went wrong."""
+
+    __tablename__ = "outbox_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
