@@ -8,6 +8,7 @@ so the strategies are used with hypothesis directly.)
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 import schemathesis
@@ -52,7 +53,7 @@ def test_authenticated_calls_never_fail_on_the_server(
 
     @PROPERTY_SETTINGS
     @given(case=api_schema.as_strategy(generation_mode=mode))
-    def property_holds(case: schemathesis.Case) -> None:
+    def property_holds(case: schemathesis.Case[Any]) -> None:
         response = case.call_and_validate(
             headers={"Authorization": f"Bearer {schema_token}"}, checks=[not_a_server_error]
         )
@@ -70,7 +71,7 @@ def test_authenticated_calls_never_fail_on_the_server(
 def test_calls_with_a_bad_token_never_fail_on_the_server(api_schema: schemathesis.BaseSchema) -> None:
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(case=api_schema.as_strategy(), token=st.text(max_size=80))
-    def property_holds(case: schemathesis.Case, token: str) -> None:
+    def property_holds(case: schemathesis.Case[Any], token: str) -> None:
         header = "Bearer " + "".join(ch for ch in token if 32 < ord(ch) < 127)
         response = case.call(headers={"Authorization": header})
         assert response.status_code < 500
