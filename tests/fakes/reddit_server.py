@@ -137,6 +137,13 @@ class FakeReddit:
 
     # --- data ---------------------------------------------------------------------------------
 
+    def set_ratelimit(self, remaining: float, reset: int) -> None:
+        """Start a rate-limit window with ``remaining`` requests left, refilled after ``reset`` seconds."""
+        with self.lock:
+            self.ratelimit_remaining = remaining
+            self.ratelimit_reset = reset
+            self._window_started = time.monotonic()
+
     def add_subreddit(self, name: str, state: str) -> None:
         """A subreddit without posts in some state (private, quarantined, banned)."""
         self.subreddits[name.lower()] = Subreddit(name, state)

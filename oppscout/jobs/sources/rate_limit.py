@@ -38,7 +38,7 @@ Announce = Callable[[str], Awaitable[None]]
 
 TOKEN_PATH = "/api/v1/access_token"
 # Below this many seconds a wait is not worth a message.
-ANNOUNCE_MIN_SECONDS = 1.0
+ANNOUNCE_MIN_SECONDS = 0.5
 
 
 def waiting_message(seconds: float) -> str:

@@ -2,9 +2,10 @@
 
 A listing is newest first, 100 items a page, and Reddit stops it after about 1,000 items. The
 cache remembers which stretch of time [start, end] of a listing it holds, and where to continue
-for older items. A repeat of the same request within the TTL reads the cache and calls nothing;
-a later window fetches only the pages newer than the cached stretch; an earlier one continues
-from the saved cursor. Every page is saved as it arrives, so a failed collection loses nothing.
+for older items. The TTL says how long the newest edge of that stretch counts as current: a
+repeat within the TTL reads the cache and calls nothing; after it, a later window fetches only
+the pages newer than the cached stretch; an earlier window continues from the saved cursor.
+Every page is saved as it arrives, so a failed collection loses nothing already fetched.
 """
 
 from __future__ import annotations
@@ -65,14 +66,11 @@ class ListingCache:
     ) -> ListingResult:
         """Posts of listing ``key`` created in [start, end]; ``fetch`` is called only for what is missing."""
         async with self.database.unit_of_work() as session:
-            repo = RedditCacheRepository(session)
-            cached = await repo.listing(key)
-            if cached is not None and cached.fetched_at < now - self.ttl:
-                await repo.drop_listing(key)
-                cached = None
+            cached = await RedditCacheRepository(session).listing(key)
         pages = 0
         coverage = cached
-        if coverage is None or end > coverage.end:
+        # Within the TTL the cached newest edge counts as current; after it, only what is newer is fetched.
+        if coverage is None or (end > coverage.end and now - coverage.end > self.ttl):
             coverage, walked = await self._walk_newest(key, fetch, start, now, coverage, on_page)
             pages += walked
         while coverage.start > start and coverage.older_cursor and not coverage.reached_cap:
@@ -104,7 +102,7 @@ class ListingCache:
                 break
         if cached is not None and reached:
             # Joined the cached stretch: the cache now holds it plus everything newer.
-            coverage = replace(cached, end=now)
+            coverage = replace(cached, end=now, fetched_at=now)
             await self._save(coverage)
             return coverage, walk.pages
         coverage = self._fresh_coverage(key, walk, now)
@@ -120,6 +118,11 @@ class ListingCache:
         walk = _Walk(after=coverage.older_cursor, count=known)
         while True:
             await self._page(key, fetch, walk, coverage.fetched_at, on_page)
+            if walk.pages == 1 and walk.count == known:
+                # Nothing after the saved cursor: it fell past Reddit's cap. What is older is out of reach.
+                coverage = replace(coverage, older_cursor=None, reached_cap=True)
+                await self._save(coverage)
+                return coverage, walk.pages
             oldest = walk.oldest or coverage.start
             coverage = replace(
                 coverage,

@@ -114,10 +114,11 @@ async def test_deleted_and_removed_posts_are_not_shown(
     request = make_request(["freelance"], 7)
     fresh = RedditSource(reddit_settings(settings, small_fake, reddit_cache_ttl_seconds=0), database)
     first = await fresh.fetch_posts(request, ProgressLog())
-    taken_down = first.posts[0].reddit_id
+    # The newest post: the page a refresh after the TTL reads again.
+    taken_down = max(first.posts, key=lambda p: p.created_at).reddit_id
     small_fake.fake.removed.add(taken_down)
 
-    again = await fresh.fetch_posts(request, ProgressLog())
+    again = await fresh.fetch_posts(make_request(["freelance"], 7), ProgressLog())
 
     assert taken_down in {p.reddit_id for p in first.posts}
     assert taken_down not in {p.reddit_id for p in again.posts}

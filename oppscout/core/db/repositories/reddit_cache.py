@@ -312,8 +312,10 @@ class RedditCacheRepository:
         posts = await self.session.execute(delete(RedditPostRow).where(RedditPostRow.fetched_at < cutoff))
         comments = await self.session.execute(delete(RedditCommentRow).where(RedditCommentRow.fetched_at < cutoff))
         await self.session.execute(delete(RedditCommentFetchRow).where(RedditCommentFetchRow.fetched_at < cutoff))
-        # A listing whose posts may be gone must be fetched again rather than trusted.
-        await self.session.execute(delete(RedditListingRow).where(RedditListingRow.fetched_at < cutoff))
+        # A listing whose stretch reaches before the cutoff lost posts: fetch it again rather than trust it.
+        stale = select(RedditListingRow.key).where(RedditListingRow.covered_start < cutoff)
+        await self.session.execute(delete(RedditListingPostRow).where(RedditListingPostRow.listing_key.in_(stale)))
+        await self.session.execute(delete(RedditListingRow).where(RedditListingRow.covered_start < cutoff))
         finished = select(AnalysisRow.id).where(
             or_(
                 AnalysisRow.completed_at < cutoff,
