@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from oppscout.core.contract import AnalysisRequest, OpportunityResults, QueueStatus, Stage
 from oppscout.core.corpus import RedditItem
 from oppscout.core.events import AnalysisEvent
+
+if TYPE_CHECKING:
+    from oppscout.core.analysis.budget import AnalysisBudget
 
 
 class ProgressCallback(Protocol):
@@ -64,8 +67,10 @@ class AnalysisEngine(Protocol):
 
     name: str
 
-    async def analyze(self, items: Sequence[RedditItem], request: AnalysisRequest) -> OpportunityResults:
-        """Find, group, score and explain opportunities in ``items``."""
+    async def analyze(
+        self, items: Sequence[RedditItem], request: AnalysisRequest, budget: AnalysisBudget | None = None
+    ) -> OpportunityResults:
+        """Find, group, score and explain opportunities in ``items``; paid steps charge ``budget``."""
         ...
 
 

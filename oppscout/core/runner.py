@@ -10,9 +10,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from oppscout.core.analysis.budget import AnalysisBudget, StageCheckpointCache
 from oppscout.core.contract import AnalysisRequest, AnalysisStatus, OpportunityResults, Stage
 from oppscout.core.corpus import ItemKind
-from oppscout.core.costs import CostGovernor, PriceTable
+from oppscout.core.costs import CostGovernor, CostWarning, PriceTable
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.items import ItemRepository
@@ -185,13 +186,26 @@ class AnalysisRunner:
             posts = sum(1 for i in items if i.kind == ItemKind.POST)
             progress.posts, progress.comments = posts, len(items) - posts
             await progress.report(0, 1, f"analysing {len(items)} posts and comments", force=True)
-            results = await self.parts.engine.analyze(items, request)
+            governor = self.governor(row)
+
+            async def announce(warnings: list[CostWarning]) -> None:
+                await self._announce_cost(governor, [w.message for w in warnings], [w.level for w in warnings])
+
+            budget = AnalysisBudget(governor, StageCheckpointCache(self.database, analysis_id), announce)
+            results = await self.parts.engine.analyze(items, request, budget)
+            # E.g. "stopped calling the LLM to stay within budget": said in the thread, not only the report.
+            for note in results.notes:
+                await self.notifier.publish(NoticeEvent(analysis_id=analysis_id, message=note))
             await progress.report(1, 1, f"found {len(results.opportunities)} opportunities", force=True)
             checkpoint = collect_job.checkpoint if collect_job else {}
             results.coverage.truncated = bool(checkpoint.get("truncated"))
             async with self.database.unit_of_work() as session:
-                await StageJobRepository(session).update_progress(
-                    analysis_id, stage, progress=100, checkpoint={"results": results.model_dump(mode="json")}
+                jobs = StageJobRepository(session)
+                job = await jobs.get(analysis_id, stage)
+                # Keep the stored LLM answers beside the results: a redelivery must never pay again.
+                kept = dict(job.checkpoint) if job and job.checkpoint else {}
+                await jobs.update_progress(
+                    analysis_id, stage, progress=100, checkpoint={**kept, "results": results.model_dump(mode="json")}
                 )
             await self._finish_stage(analysis_id, stage)
         elif not await self.stage_done(analysis_id, stage):
