@@ -18,6 +18,7 @@ from pathlib import Path
 import discord
 from discord.http import HTTPClient, Route, handle_message_parameters
 
+from oppscout.bot.discord.opportunity_map import MAP_FILENAME, render_map_png
 from oppscout.bot.discord.views import feedback_view
 from oppscout.bot.render.embeds import clip, shown_opportunities, summary_embeds
 from oppscout.bot.render.text import coverage_line, progress_line, queue_line
@@ -134,16 +135,16 @@ class DiscordThreadNotifier:
         text: str,
         *,
         embeds: list[discord.Embed] | None = None,
-        file: Attachment | None = None,
+        files: list[Attachment] | None = None,
         view: discord.ui.View | None = None,
     ) -> str:
         """Post a message to the thread; on 403, to the user's DMs. Returns its id for later edits."""
         try:
-            return await self._send(http, thread.channel_id, text, embeds, file, view)
+            return await self._send(http, thread.channel_id, text, embeds, files or [], view)
         except discord.Forbidden:
             log.info("cannot post in %s; sending by DM", thread.channel_id)
         dm = await http.start_private_message(int(thread.user_id))
-        message_id = await self._send(http, str(dm["id"]), f"{MOVED_TO_DM}\n\n{text}", embeds, file, view)
+        message_id = await self._send(http, str(dm["id"]), f"{MOVED_TO_DM}\n\n{text}", embeds, files or [], view)
         return f"{dm['id']}/{message_id}"
 
     @staticmethod
@@ -152,11 +153,11 @@ class DiscordThreadNotifier:
         channel_id: str,
         text: str,
         embeds: list[discord.Embed] | None,
-        file: Attachment | None,
+        attachments: list[Attachment],
         view: discord.ui.View | None,
     ) -> str:
         # A fresh File per attempt: discord.py consumes the stream, and a DM retry sends it again.
-        files = [discord.File(io.BytesIO(file[1]), filename=file[0])] if file is not None else []
+        files = [discord.File(io.BytesIO(data), filename=name) for name, data in attachments]
         options: dict[str, object] = {}
         if embeds:
             options["embeds"] = embeds
@@ -176,12 +177,12 @@ class DiscordThreadNotifier:
     async def _summary(self, http: HTTPClient, thread: ThreadView, event: CompletedEvent) -> None:
         embeds = summary_embeds(event.results, event.cost, analysis_id=event.analysis_id)
         view = feedback_view(event.analysis_id, shown_opportunities(embeds))
-        report = await _read_report(event.report_path)
+        attachments = [a for a in (await _read_report(event.report_path), await _render_map(event)) if a is not None]
         lead = f"<@{thread.user_id}> your analysis is ready."
         if view is not None:
             lead += " Rate each opportunity with 👍 / 👎 below."
         await self._post(
-            http, thread, lead, embeds=[discord.Embed.from_dict(e) for e in embeds], file=report, view=view
+            http, thread, lead, embeds=[discord.Embed.from_dict(e) for e in embeds], files=attachments, view=view
         )
 
 
@@ -196,3 +197,13 @@ async def _read_report(path: str | None) -> Attachment | None:
         log.warning("report %s is missing; posting the summary without it", path)
         return None
     return report.name, data
+
+
+async def _render_map(event: CompletedEvent) -> Attachment | None:
+    """The opportunity map PNG, drawn off the event loop; a drawing failure never blocks the summary."""
+    try:
+        png = await asyncio.to_thread(render_map_png, event.results)
+    except Exception:
+        log.warning("could not draw the opportunity map", exc_info=True, extra={"analysis_id": event.analysis_id})
+        return None
+    return (MAP_FILENAME, png) if png else None

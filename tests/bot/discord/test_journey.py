@@ -96,9 +96,10 @@ async def test_scout_to_summary_in_one_thread_through_a_real_worker(gateway: Gat
     assert sum(embed_chars(e) for e in embeds) <= MAX_TOTAL_CHARS
     assert all(len(f["value"]) <= MAX_FIELD_VALUE for e in embeds for f in e.get("fields", []))
     assert "r/smallbusiness" in embeds[0]["title"]
-    (report_name,) = summary["files"]
-    assert report_name.endswith(".md")
+    # The report and the opportunity map are attached to the summary.
+    report_name = next(name for name in summary["files"] if name.endswith(".md"))
     assert summary["files"][report_name].startswith(b"# Opportunity report: r/smallbusiness")
+    assert summary["files"]["opportunity-map.png"].startswith(b"\x89PNG")
     votes = [i for i in custom_ids(summary) if i.endswith(":up")]
     assert len(votes) == len(embeds) - 1
 
