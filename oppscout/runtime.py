@@ -12,7 +12,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from oppscout.core.db.database import Database
-from oppscout.core.delivery import ThreadNotifier
+from oppscout.core.delivery import DirectMessenger, ThreadNotifier
 from oppscout.core.ports import AnalysisEngine, PostSource, Transcriber
 from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
@@ -87,6 +87,26 @@ def build_thread_notifiers(settings: Settings) -> dict[str, ThreadNotifier]:
 
         notifiers["discord"] = DiscordThreadNotifier(settings)
     return notifiers
+
+
+def build_direct_messengers(settings: Settings) -> dict[str, DirectMessenger]:
+    """Who can deliver DMs and emails from the outbox, by channel name: the console always, the rest when configured."""
+    from oppscout.core.outbox import ConsoleMessenger
+
+    messengers: dict[str, DirectMessenger] = {"console": ConsoleMessenger()}
+    if settings.slack_bot_token is not None:
+        from oppscout.bot.slack.direct import SlackDirectMessenger
+
+        messengers["slack"] = SlackDirectMessenger(settings)
+    if settings.discord_token is not None:
+        from oppscout.bot.discord.direct import DiscordDirectMessenger
+
+        messengers["discord"] = DiscordDirectMessenger(settings)
+    if settings.smtp_host:
+        from oppscout.core.outbox_email import SmtpMessenger
+
+        messengers["email"] = SmtpMessenger(settings)
+    return messengers
 
 
 def build_transcriber(settings: Settings) -> Transcriber | None:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,7 @@ LEASE = timedelta(minutes=2)
 Clock = Callable[[], datetime]
 
 
+@runtime_checkable
 class ChannelPoster(Protocol):
     """A platform's way of posting in a channel or thread, used when a DM cannot be delivered."""
 
@@ -42,6 +43,11 @@ class ChannelPoster(Protocol):
     ) -> None:
         """Post ``text`` in the thread (or channel), addressed to ``mention_user_id`` when given."""
         ...
+
+
+def posters_of(messengers: Mapping[str, DirectMessenger]) -> dict[str, ChannelPoster]:
+    """The messengers that can also post in a channel (to report a DM that could not be delivered)."""
+    return {name: m for name, m in messengers.items() if isinstance(m, ChannelPoster)}
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,16 @@ from arq import Worker, cron, func
 
 from oppscout.core.db.database import Database
 from oppscout.core.delivery import ConversationNotifier, FanoutNotifier
+from oppscout.core.outbox import OutboxDispatcher, RetryPolicy, posters_of
 from oppscout.core.ports import AnalysisEngine, Notifier, PostSource
 from oppscout.core.runner import AnalysisRunner, RunnerParts
 from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
+from oppscout.core.watches import AlertNotifier, WatchScheduler
 from oppscout.jobs import tasks
 from oppscout.jobs.queue import WORKER_KEY_PREFIX, AnalysisQueue
-from oppscout.runtime import Runtime, build_thread_notifiers, connect_redis
+from oppscout.jobs.watch_tasks import run_watches
+from oppscout.runtime import Runtime, build_direct_messengers, build_thread_notifiers, connect_redis
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5
@@ -49,13 +52,22 @@ def build_worker(
     """An arq worker running the stages of analyses from ``runtime``'s queue."""
     settings: Settings = runtime.settings
     database: Database = runtime.database
-    if notifier is None:
-        notifier = FanoutNotifier([runtime.publisher, ConversationNotifier(database, build_thread_notifiers(settings))])
-    runner = AnalysisRunner(RunnerParts(settings, database, source, engine, notifier))
-    worker_id = uuid.uuid4().hex[:12]
     queue: AnalysisQueue = runtime.queue
     service: AnalysisService = runtime.service
+    # DMs (watch alerts, cost alerts, summary emails) leave through the outbox, tried at once and by the cron.
+    messengers = build_direct_messengers(settings)
+    dispatcher = OutboxDispatcher(
+        database, messengers, posters=posters_of(messengers), policy=RetryPolicy.from_settings(settings)
+    )
+    watch_scheduler = WatchScheduler(database, settings, service, dispatcher=dispatcher)
+    alerts = AlertNotifier(database, watch_scheduler, dispatcher)
+    if notifier is None:
+        notifier = FanoutNotifier([runtime.publisher, ConversationNotifier(database, build_thread_notifiers(settings))])
+    notifier = FanoutNotifier([notifier, alerts])
+    runner = AnalysisRunner(RunnerParts(settings, database, source, engine, notifier))
+    worker_id = uuid.uuid4().hex[:12]
     reconcile_seconds = set(range(0, 60, max(1, min(59, settings.reconcile_interval_seconds))))
+    watch_seconds = set(range(0, 60, settings.watch_tick_seconds))
     heartbeat: dict[str, asyncio.Task[None]] = {}
 
     async def on_startup(ctx: dict[str, Any]) -> None:
@@ -69,6 +81,11 @@ def build_worker(
             task.cancel()
         with contextlib.suppress(Exception):
             await runtime.redis.delete(WORKER_KEY_PREFIX + worker_id)
+        for messenger in messengers.values():
+            close = getattr(messenger, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
 
     worker = Worker(
         functions=[
@@ -76,7 +93,10 @@ def build_worker(
             func(tasks.comment_processing, name="comment-processing"),
             func(tasks.ai_analysis, name="ai-analysis"),
         ],
-        cron_jobs=[cron(tasks.reconcile, name="reconcile", second=reconcile_seconds, run_at_startup=False)],
+        cron_jobs=[
+            cron(tasks.reconcile, name="reconcile", second=reconcile_seconds, run_at_startup=False),
+            cron(run_watches, name="watches", second=watch_seconds, run_at_startup=False),
+        ],
         # Its own connection pool: arq closes the pool when the worker stops.
         redis_pool=connect_redis(runtime.redis_url, settings.queue_name),
         queue_name=settings.queue_name,
@@ -89,7 +109,13 @@ def build_worker(
         handle_signals=handle_signals,
         on_startup=on_startup,
         on_shutdown=on_shutdown,
-        ctx={"runner": runner, "queue": queue, "service": service, "max_tries": settings.stage_max_tries},
+        ctx={
+            "runner": runner,
+            "queue": queue,
+            "service": service,
+            "max_tries": settings.stage_max_tries,
+            "watch_scheduler": watch_scheduler,
+        },
         log_results=False,
     )
     return worker
