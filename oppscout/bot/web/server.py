@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import uvicorn
 
 from oppscout.bot.web.app import create_app
 from oppscout.core.settings import Settings
 from oppscout.runtime import Runtime
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, except that a stop signal ends ``serve`` normally instead of re-raising it.
+
+    uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown, which would kill the process before
+    the runtime closes (and an embedded Redis would be left running).
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Let uvicorn handle the signals, then forget them once the server has shut down."""
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
 
 
 async def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
@@ -25,6 +43,6 @@ async def serve(settings: Settings, *, host: str | None = None, port: int | None
             # Long-polling clients hold a request open for up to the ping interval; do not wait that out.
             timeout_graceful_shutdown=10,
         )
-        await uvicorn.Server(config).serve()
+        await _Server(config).serve()
     finally:
         await runtime.close()
