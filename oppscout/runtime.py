@@ -72,7 +72,15 @@ def build_source(settings: Settings) -> PostSource:
 
     if settings.source == "demo":
         return DemoSource(item_delay=settings.demo_item_delay_seconds)
-    raise ValueError(f"Unknown source '{settings.source}'; use 'demo'.")
+    if settings.source == "reddit":
+        from oppscout.jobs.sources.reddit import RedditSource
+
+        return RedditSource(settings)
+    if settings.source == "dump":
+        from oppscout.jobs.sources.dump import DumpSource
+
+        return DumpSource(Database(settings.resolved_database_url), owns_database=True)
+    raise ValueError(f"Unknown source '{settings.source}'; use 'demo', 'reddit' or 'dump'.")
 
 
 def build_thread_notifiers(settings: Settings) -> dict[str, ThreadNotifier]:
