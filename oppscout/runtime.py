@@ -86,7 +86,7 @@ def build_source(settings: Settings) -> PostSource:
 def build_thread_notifiers(settings: Settings) -> dict[str, ThreadNotifier]:
     """The chat platforms this process can post to, by platform name (configured ones only)."""
     notifiers: dict[str, ThreadNotifier] = {}
-    if settings.slack_bot_token is not None:
+    if settings.slack_bot_token is not None or (settings.slack_client_id and settings.slack_client_secret):
         from oppscout.bot.slack.app import build_slack_notifier
 
         notifiers["slack"] = build_slack_notifier(settings)

@@ -15,7 +15,7 @@ PlatformRunner = Callable[[Runtime, ChatService], Awaitable[None]]
 def configured_platforms(runtime: Runtime) -> dict[str, PlatformRunner]:
     """The platforms whose credentials are in settings, by name."""
     platforms: dict[str, PlatformRunner] = {}
-    if runtime.settings.slack_bot_token is not None:
+    if runtime.settings.slack_bot_token is not None or runtime.settings.slack_client_id:
         from oppscout.bot.slack.app import run_slack
 
         platforms["slack"] = run_slack

@@ -131,6 +131,12 @@ class Settings(BaseSettings):
         default=3.0, ge=0, description="Least time between two chat.update calls on one progress message."
     )
     slack_max_audio_bytes: int = Field(default=25_000_000, ge=1, description="Largest voice clip downloaded.")
+    slack_client_id: str | None = Field(
+        default=None, description="With the client secret: multi-workspace OAuth install instead of one bot token."
+    )
+    slack_client_secret: SecretStr | None = Field(default=None, description="OAuth client secret (Basic Information).")
+    slack_install_path: str = Field(default="/slack/install", description="Where the Add to Slack page is served.")
+    slack_redirect_path: str = Field(default="/slack/oauth_redirect", description="OAuth redirect URL's path.")
 
     discord_token: SecretStr | None = Field(default=None, description="Discord bot token; Discord is on when set.")
     discord_application_id: int | None = Field(

@@ -64,10 +64,10 @@ def draft_of(state: dict[str, Any] | None) -> ModalDraft:
 
 def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
     """Attach the button and modal listeners to ``app``."""
-    poster = conversations.poster
 
     async def decide(body: dict[str, Any], word: str) -> None:
         ref, ts, text = _where(body)
+        poster = await conversations.poster(ref.workspace_id)
         if not await conversations.first_delivery(f"click:{ref.channel_id}:{ts}"):
             await poster.ephemeral(ref.channel_id, ref.user_id, "That was already decided.", thread_ts=ref.thread_id)
             return
@@ -90,6 +90,7 @@ def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
     async def on_edit(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         ref, ts, text = _where(body)
+        poster = await conversations.poster(ref.workspace_id)
         state = await conversations.state(ref)
         # private_metadata carries where the modal came from (3,000 characters at most).
         where = json.dumps(
@@ -113,6 +114,7 @@ def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
         where = json.loads(view.get("private_metadata") or "{}")
         user = body["user"]["id"]
         ref = ThreadRef(PLATFORM, where.get("team", ""), where["channel"], where["thread"], user)
+        poster = await conversations.poster(ref.workspace_id)
         if where.get("ts") and await conversations.first_delivery(f"click:{ref.channel_id}:{where['ts']}"):
             text = str(where.get("text", ""))
             decision = DECISIONS["edit"].format(user=user)
@@ -121,6 +123,7 @@ def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
 
     async def vote(body: dict[str, Any], action: dict[str, Any], value: int) -> None:
         ref, _, _ = _where(body)
+        poster = await conversations.poster(ref.workspace_id)
         analysis_id, _, rank = str(action.get("value", "")).rpartition(":")
         try:
             thanks = await conversations.service.record_feedback(

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from oppscout.bot.slack.actions import register_actions
 from oppscout.bot.slack.audio import AudioFetcher
@@ -21,7 +20,7 @@ from oppscout.bot.slack.conversation import SlackConversations
 from oppscout.bot.slack.home import SlackHome, register_home
 from oppscout.bot.slack.listeners import register_entry_points
 from oppscout.bot.slack.notifier import SlackThreadNotifier
-from oppscout.bot.slack.poster import SlackPoster, build_client
+from oppscout.bot.slack.workspaces import SlackWorkspaces, slack_configured
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.errors import AppError
 from oppscout.core.settings import Settings
@@ -40,14 +39,18 @@ class SlackApp:
 
 
 def build_slack_app(
-    settings: Settings, runtime: Runtime, chat: ChatService, *, client: AsyncWebClient | None = None
+    settings: Settings, runtime: Runtime, chat: ChatService, *, workspaces: SlackWorkspaces | None = None
 ) -> SlackApp:
     """The Bolt app for ``settings``: signature checks on, the bot's own messages ignored, every listener attached."""
-    if settings.slack_bot_token is None:
-        raise AppError("Slack needs OPPSCOUT_SLACK_BOT_TOKEN (the xoxb- bot token from the app's install page).")
+    if not slack_configured(settings):
+        raise AppError(
+            "Slack needs OPPSCOUT_SLACK_BOT_TOKEN (the xoxb- bot token from the app's install page), or "
+            "OPPSCOUT_SLACK_CLIENT_ID and OPPSCOUT_SLACK_CLIENT_SECRET for multi-workspace installs."
+        )
     if settings.slack_mode == "http" and settings.slack_signing_secret is None:
         raise AppError("Slack HTTP mode needs OPPSCOUT_SLACK_SIGNING_SECRET (Basic Information → Signing Secret).")
-    client = client or build_client(settings)
+    workspaces = workspaces or SlackWorkspaces(settings, runtime.database.engine)
+    client = workspaces.client
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     bolt = AsyncApp(
         client=client,
@@ -57,11 +60,11 @@ def build_slack_app(
         ignoring_self_events_enabled=True,
         process_before_response=False,
         name="oppscout",
+        oauth_settings=workspaces.oauth_settings(),
     )
-    poster = SlackPoster(client)
-    fetcher = AudioFetcher(settings.slack_bot_token.get_secret_value(), settings.slack_max_audio_bytes)
-    conversations = SlackConversations(chat, runtime.service, runtime.database, poster, fetcher)
-    home = SlackHome(settings, runtime.database, poster)
+    fetcher = AudioFetcher(settings.slack_max_audio_bytes)
+    conversations = SlackConversations(chat, runtime.service, runtime.database, workspaces, fetcher)
+    home = SlackHome(settings, runtime.database, workspaces)
     register_entry_points(bolt, conversations)
     register_actions(bolt, conversations)
     register_home(bolt, home)
@@ -70,9 +73,7 @@ def build_slack_app(
 
 def build_slack_notifier(settings: Settings) -> SlackThreadNotifier:
     """The worker-side notifier that posts analysis events into Slack threads."""
-    return SlackThreadNotifier(
-        SlackPoster(build_client(settings)), min_update_interval=settings.slack_progress_update_seconds
-    )
+    return SlackThreadNotifier(SlackWorkspaces(settings), min_update_interval=settings.slack_progress_update_seconds)
 
 
 class SlackEndpoint:
@@ -86,10 +87,26 @@ class SlackEndpoint:
         response = await self.bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
+    async def handle_oauth(self, request: web.Request) -> web.Response:
+        """The Add to Slack page and the OAuth redirect (multi-workspace mode only)."""
+        flow = self.bolt.oauth_flow
+        if flow is None:
+            return web.Response(status=404)
+        bolt_request = await to_bolt_request(request)
+        if request.path == flow.install_path:
+            response = await flow.handle_installation(bolt_request)
+        else:
+            response = await flow.handle_callback(bolt_request)
+        return await to_aiohttp_response(response)
+
     def web_app(self, path: str) -> web.Application:
-        """A small aiohttp application serving this endpoint at ``path`` (POST) and a health check."""
+        """A small aiohttp application: this endpoint at ``path`` (POST), OAuth pages when enabled, a health check."""
         app = web.Application()
         app.router.add_post(path, self.handle)
+        flow = self.bolt.oauth_flow
+        if flow is not None:
+            app.router.add_get(flow.install_path, self.handle_oauth)
+            app.router.add_get(flow.redirect_uri_path, self.handle_oauth)
         app.router.add_get("/healthz", self._health)
         return app
 
@@ -108,7 +125,9 @@ async def serve_http(endpoint: SlackEndpoint, host: str, port: int, path: str) -
 async def run_slack(runtime: Runtime, chat: ChatService) -> None:
     """``oppscout bot``'s Slack part: serve until cancelled, in the configured mode."""
     settings = runtime.settings
-    app = build_slack_app(settings, runtime, chat)
+    workspaces = SlackWorkspaces(settings, runtime.database.engine)
+    await workspaces.prepare()
+    app = build_slack_app(settings, runtime, chat, workspaces=workspaces)
     if settings.slack_mode == "socket":
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 

@@ -27,13 +27,12 @@ def audio_file(files: list[dict[str, Any]] | None) -> dict[str, Any] | None:
 class AudioFetcher:
     """Downloads Slack files, which need the bot token; refuses files over the size limit."""
 
-    def __init__(self, token: str, max_bytes: int, *, timeout: float = 30) -> None:
-        self.token = token
+    def __init__(self, max_bytes: int, *, timeout: float = 30) -> None:
         self.max_bytes = max_bytes
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
-    async def fetch(self, file: dict[str, Any]) -> bytes:
-        """The file's bytes; raises VoiceError with a message for the user when it cannot be had."""
+    async def fetch(self, file: dict[str, Any], token: str) -> bytes:
+        """The file's bytes, downloaded with the bot ``token``; raises VoiceError with a message for the user when it cannot be had."""
         megabytes = self.max_bytes // 1_000_000
         if int(file.get("size") or 0) > self.max_bytes:
             raise VoiceError(
@@ -42,7 +41,7 @@ class AudioFetcher:
         url = file.get("url_private_download") or file.get("url_private")
         if not url:
             raise VoiceError("Slack didn't give me a link to that clip. Please try sharing it again.")
-        headers = {"Authorization": f"Bearer {self.token}"}
+        headers = {"Authorization": f"Bearer {token}"}
         try:
             async with (
                 aiohttp.ClientSession(timeout=self.timeout) as session,

@@ -14,6 +14,7 @@ from typing import Any
 from oppscout.bot.render.blockkit import confirmation_blocks, message_blocks, queued_text
 from oppscout.bot.slack.audio import AudioFetcher, audio_file
 from oppscout.bot.slack.poster import SlackPoster
+from oppscout.bot.slack.workspaces import SlackWorkspaces
 from oppscout.core.contract import AnalysisStatus
 from oppscout.core.conversation.chat import ChatOutcome, ChatService
 from oppscout.core.conversation.dialog import HELP_TEXT
@@ -44,14 +45,18 @@ class SlackConversations:
         chat: ChatService,
         service: AnalysisService,
         database: Database,
-        poster: SlackPoster,
+        workspaces: SlackWorkspaces,
         fetcher: AudioFetcher | None,
     ) -> None:
         self.chat = chat
         self.service = service
         self.database = database
-        self.poster = poster
+        self.workspaces = workspaces
         self.fetcher = fetcher
+
+    async def poster(self, workspace_id: str) -> SlackPoster:
+        """The poster with the bot token of ``workspace_id``."""
+        return await self.workspaces.poster(workspace_id)
 
     async def first_delivery(self, key: str) -> bool:
         """True the first time Slack delivers ``key``; False for its retries (X-Slack-Retry-Num) and double clicks."""
@@ -86,7 +91,8 @@ class SlackConversations:
     async def _voice(self, ref: ThreadRef, clip: dict[str, Any], key: str) -> ChatOutcome:
         assert self.fetcher is not None
         try:
-            audio = await self.fetcher.fetch(clip)
+            token = (await self.poster(ref.workspace_id)).client.token or ""
+            audio = await self.fetcher.fetch(clip, token)
         except VoiceError as error:
             return ChatOutcome(messages=[error.message])
         return await self.chat.handle_voice(
@@ -105,16 +111,17 @@ class SlackConversations:
 
     async def reply(self, ref: ThreadRef, outcome: ChatOutcome) -> None:
         """Post the outcome's messages in the thread; the last gets Run/Edit/Cancel when a yes is awaited."""
+        poster = await self.poster(ref.workspace_id)
         confirming = (await self.state(ref) or {}).get("phase") == "confirming"
         for index, text in enumerate(outcome.messages):
             last = index == len(outcome.messages) - 1
             blocks = confirmation_blocks(text) if confirming and last else message_blocks(text)
-            await self.poster.post(ref.channel_id, text, thread_ts=ref.thread_id, blocks=blocks, user=ref.user_id)
+            await poster.post(ref.channel_id, text, thread_ts=ref.thread_id, blocks=blocks, user=ref.user_id)
         submission = outcome.submission
         if submission is not None and submission.queued and not submission.duplicate and submission.analysis_id:
-            await self._progress_message(ref, submission.analysis_id)
+            await self._progress_message(poster, ref, submission.analysis_id)
 
-    async def _progress_message(self, ref: ThreadRef, analysis_id: str) -> None:
+    async def _progress_message(self, poster: SlackPoster, ref: ThreadRef, analysis_id: str) -> None:
         # The thread's one progress message starts as the place in line; the worker edits it from then on.
         try:
             response = await self.service.get(analysis_id)
@@ -124,7 +131,7 @@ class SlackConversations:
             text = queued_text(queue.position, queue.estimated_wait)
         except AppError:
             text = "⏳ queued"
-        ts = await self.poster.post(ref.channel_id, text, thread_ts=ref.thread_id, user=ref.user_id)
+        ts = await poster.post(ref.channel_id, text, thread_ts=ref.thread_id, user=ref.user_id)
         if ts is None:
             return
         async with self.database.unit_of_work() as session:

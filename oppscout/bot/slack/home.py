@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
 from oppscout.bot.render.blockkit import Block, HomeAnalysis, home_view
-from oppscout.bot.slack.poster import SlackPoster
+from oppscout.bot.slack.workspaces import SlackWorkspaces
 from oppscout.core.contract import AnalysisStatus, utcnow
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
@@ -22,10 +22,10 @@ RECENT = 10
 class SlackHome:
     """Builds and publishes the App Home tab."""
 
-    def __init__(self, settings: Settings, database: Database, poster: SlackPoster) -> None:
+    def __init__(self, settings: Settings, database: Database, workspaces: SlackWorkspaces) -> None:
         self.settings = settings
         self.database = database
-        self.poster = poster
+        self.workspaces = workspaces
 
     async def view(self, workspace_id: str) -> Block:
         """The Home view of one workspace as it stands now."""
@@ -48,10 +48,11 @@ class SlackHome:
 
     async def publish(self, workspace_id: str, user_id: str) -> None:
         """Show the Home tab to ``user_id``."""
+        poster = await self.workspaces.poster(workspace_id)
         try:
-            await self.poster.client.views_publish(user_id=user_id, view=await self.view(workspace_id))
+            await poster.client.views_publish(user_id=user_id, view=await self.view(workspace_id))
         except SlackApiError as error:
-            await self.poster.explain_by_dm(error, "", user_id)
+            await poster.explain_by_dm(error, "", user_id)
 
 
 def register_home(app: AsyncApp, home: SlackHome) -> None:

@@ -39,12 +39,13 @@ def _first_sentence(text: str) -> str:
 
 def register_entry_points(app: AsyncApp, conversations: SlackConversations) -> None:
     """Attach the slash command, mention and message listeners to ``app``."""
-    poster = conversations.poster
 
     @app.command(COMMAND)
     async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         await ack()
         text, user, channel = str(command.get("text", "")).strip(), command["user_id"], command["channel_id"]
+        team = str(command.get("team_id", ""))
+        poster = await conversations.poster(team)
         if not text or text.lower() == "help":
             await poster.ephemeral(channel, user, HELP_TEXT)
             return
@@ -55,7 +56,7 @@ def register_entry_points(app: AsyncApp, conversations: SlackConversations) -> N
         root = await poster.post(channel, root_text(user, text), thread_ts=None, user=user)
         if root is None:
             return
-        ref = ThreadRef(PLATFORM, str(command.get("team_id", "")), channel, root, user)
+        ref = ThreadRef(PLATFORM, team, channel, root, user)
         outcome = await conversations.message(ref, text, key=key)
         if outcome is not None and outcome.messages:
             await poster.update(channel, root, root_text(user, text, _first_sentence(outcome.messages[-1])))

@@ -28,6 +28,7 @@ from oppscout.bot.render.blockkit import (
 )
 from oppscout.bot.render.text import cost_line
 from oppscout.bot.slack.poster import SlackPoster
+from oppscout.bot.slack.workspaces import SlackWorkspaces
 from oppscout.core.contract import AnalysisStatus
 from oppscout.core.delivery import ThreadView
 from oppscout.core.events import (
@@ -49,84 +50,85 @@ class SlackThreadNotifier:
     """The ``ThreadNotifier`` for Slack."""
 
     def __init__(
-        self, poster: SlackPoster, *, min_update_interval: float, clock: Callable[[], float] = time.monotonic
+        self, workspaces: SlackWorkspaces, *, min_update_interval: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.poster = poster
+        self.workspaces = workspaces
         self.min_update_interval = min_update_interval
         self.clock = clock
         self._last_update: dict[str, float] = {}
 
     async def deliver(self, event: AnalysisEvent, thread: ThreadView) -> str | None:
         """Show one event in the thread; returns the progress message's ts when this call created it."""
+        poster = await self.workspaces.poster(thread.workspace_id)
         if isinstance(event, QueuedEvent):
-            return await self._progress(thread, queued_text(event.position, event.estimated_wait), force=False)
+            return await self._progress(poster, thread, queued_text(event.position, event.estimated_wait), force=False)
         if isinstance(event, StageEvent):
-            return await self._progress(thread, stage_text(event.stage.label), force=True)
+            return await self._progress(poster, thread, stage_text(event.stage.label), force=True)
         if isinstance(event, ProgressEvent):
-            return await self._progress(thread, progress_text(event.progress), force=False)
+            return await self._progress(poster, thread, progress_text(event.progress), force=False)
         if isinstance(event, CostEvent):
             if event.warning:
-                await self._reply(thread, f"💸 {event.warning}")
+                await self._reply(poster, thread, f"💸 {event.warning}")
             return None
         if isinstance(event, NoticeEvent):
-            await self._reply(thread, f"ℹ {event.message}")
+            await self._reply(poster, thread, f"ℹ {event.message}")
             return None
         if isinstance(event, CompletedEvent):
-            created = await self._final(thread, AnalysisStatus.COMPLETED, cost_line(event.cost))
-            await self._summary(event, thread)
+            created = await self._final(poster, thread, AnalysisStatus.COMPLETED, cost_line(event.cost))
+            await self._summary(poster, event, thread)
             return created
         if isinstance(event, FailedEvent):
-            created = await self._final(thread, AnalysisStatus.FAILED, f"spent ${event.spent:.4f}")
-            await self._reply(thread, f"✖ {event.message}")
+            created = await self._final(poster, thread, AnalysisStatus.FAILED, f"spent ${event.spent:.4f}")
+            await self._reply(poster, thread, f"✖ {event.message}")
             return created
         if isinstance(event, CancelledEvent):
-            created = await self._final(thread, AnalysisStatus.CANCELLED)
-            await self._reply(thread, "Cancelled. Nothing more will be charged.")
+            created = await self._final(poster, thread, AnalysisStatus.CANCELLED)
+            await self._reply(poster, thread, "Cancelled. Nothing more will be charged.")
             return created
         return None
 
-    async def _progress(self, thread: ThreadView, text: str, *, force: bool) -> str | None:
+    async def _progress(self, poster: SlackPoster, thread: ThreadView, text: str, *, force: bool) -> str | None:
         ts = thread.progress_message_id
         now = self.clock()
         if ts is None:
-            created = await self.poster.post(thread.channel_id, text, thread_ts=thread.thread_id, user=thread.user_id)
+            created = await poster.post(thread.channel_id, text, thread_ts=thread.thread_id, user=thread.user_id)
             if created:
                 self._last_update[created] = now
             return created
         if not force and now - self._last_update.get(ts, float("-inf")) < self.min_update_interval:
             return None  # throttled: the next update or the final state will show newer numbers
         self._last_update[ts] = now
-        await self.poster.update(thread.channel_id, ts, text)
+        await poster.update(thread.channel_id, ts, text)
         return None
 
-    async def _final(self, thread: ThreadView, status: AnalysisStatus, detail: str = "") -> str | None:
-        created = await self._progress(thread, final_progress_text(status, detail), force=True)
+    async def _final(
+        self, poster: SlackPoster, thread: ThreadView, status: AnalysisStatus, detail: str = ""
+    ) -> str | None:
+        created = await self._progress(poster, thread, final_progress_text(status, detail), force=True)
         if thread.progress_message_id:
             self._last_update.pop(thread.progress_message_id, None)
         return created
 
-    async def _reply(self, thread: ThreadView, text: str) -> None:
-        await self.poster.post(
+    async def _reply(self, poster: SlackPoster, thread: ThreadView, text: str) -> None:
+        await poster.post(
             thread.channel_id, text, thread_ts=thread.thread_id, blocks=message_blocks(text), user=thread.user_id
         )
 
-    async def _summary(self, event: CompletedEvent, thread: ThreadView) -> None:
+    async def _summary(self, poster: SlackPoster, event: CompletedEvent, thread: ThreadView) -> None:
         fallback = summary_fallback(event.results)
         for page in summary_blocks(event.analysis_id, event.results, event.cost):
-            await self.poster.post(
-                thread.channel_id, fallback, thread_ts=thread.thread_id, blocks=page, user=thread.user_id
-            )
+            await poster.post(thread.channel_id, fallback, thread_ts=thread.thread_id, blocks=page, user=thread.user_id)
         if event.report_path:
-            await self._upload(thread, Path(event.report_path), event.analysis_id)
+            await self._upload(poster, thread, Path(event.report_path), event.analysis_id)
 
-    async def _upload(self, thread: ThreadView, path: Path, analysis_id: str) -> None:
+    async def _upload(self, poster: SlackPoster, thread: ThreadView, path: Path, analysis_id: str) -> None:
         try:
             content = await asyncio.to_thread(path.read_bytes)
         except OSError:
             log.warning("report %s is gone; not uploading it", path, extra={"analysis_id": analysis_id})
             return
         try:
-            await self.poster.client.files_upload_v2(
+            await poster.client.files_upload_v2(
                 channel=thread.channel_id,
                 thread_ts=thread.thread_id,
                 content=content,
@@ -134,4 +136,4 @@ class SlackThreadNotifier:
                 title="Opportunity report (Markdown)",
             )
         except SlackApiError as error:
-            await self.poster.explain_by_dm(error, thread.channel_id, thread.user_id)
+            await poster.explain_by_dm(error, thread.channel_id, thread.user_id)

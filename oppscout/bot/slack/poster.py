@@ -29,9 +29,10 @@ EXPLANATIONS = {
 }
 
 
-def build_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client: bot token, configured base URL, and retries when Slack says 429."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+def build_client(settings: Settings, *, token: str | None = None) -> AsyncWebClient:
+    """The Web API client: the bot token (or ``token``), configured base URL, and retries when Slack says 429."""
+    if token is None and settings.slack_bot_token is not None:
+        token = settings.slack_bot_token.get_secret_value()
     base_url = (
         settings.slack_api_base_url if settings.slack_api_base_url.endswith("/") else settings.slack_api_base_url + "/"
     )

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from oppscout.bot.render.blockkit import MAX_BLOCKS, MAX_TEXT, message_blocks, summary_blocks
 from oppscout.bot.slack.notifier import SlackThreadNotifier
-from oppscout.bot.slack.poster import SlackPoster, build_client
+from oppscout.bot.slack.workspaces import SlackWorkspaces
 from oppscout.core.contract import (
     CostBreakdown,
     Coverage,
@@ -57,8 +57,8 @@ def big_results(n: int) -> OpportunityResults:
 
 
 def notifier(settings: Settings, fake: FakeSlack, clock: Clock, interval: float = 3.0) -> SlackThreadNotifier:
-    client = build_client(slack_settings(settings, fake))
-    return SlackThreadNotifier(SlackPoster(client), min_update_interval=interval, clock=clock)
+    workspaces = SlackWorkspaces(slack_settings(settings, fake))
+    return SlackThreadNotifier(workspaces, min_update_interval=interval, clock=clock)
 
 
 async def test_progress_is_one_message_whose_updates_are_throttled(settings: Settings, fake_slack: FakeSlack) -> None:
