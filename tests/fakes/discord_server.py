@@ -13,6 +13,7 @@ import asyncio
 import base64
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +46,7 @@ class Recorded:
     path: str
     json: Any = None
     files: dict[str, bytes] = field(default_factory=dict)
+    at: float = field(default_factory=time.perf_counter)
 
 
 def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -169,8 +171,8 @@ class FakeDiscord:
         return [c for c in self.channels.values() if c["type"] == 1]
 
     def callbacks(self, token: str) -> list[dict[str, Any]]:
-        """Interaction callbacks (acknowledgements) for one interaction token."""
-        return [r.json for r in self.requests if r.method == "POST" and f"/{token}/callback" in r.path]
+        """Interaction callbacks (acknowledgements) Discord accepted for one interaction token."""
+        return list(self.interactions.get(token, {}).get("accepted", []))
 
     # ---- handlers ---------------------------------------------------------------------------
 
@@ -241,6 +243,10 @@ class FakeDiscord:
     async def _callback(self, request: web.Request) -> web.Response:
         token, body = request.match_info["token"], request[BODY] or {}
         state = self.interactions.setdefault(token, {"channel_id": 0, "original": None})
+        if state.get("accepted"):
+            # Discord accepts one response per interaction; a second one is refused like this.
+            return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, status=400)
+        state["accepted"] = [body]
         kind = body.get("type")
         data = body.get("data") or {}
         resource: dict[str, Any] = {"type": kind}

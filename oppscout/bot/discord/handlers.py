@@ -55,6 +55,7 @@ NO_ANALYSIS = "You have no analysis here yet. Start one with `/scout`."
 MENTION = re.compile(r"<@!?\d+>")
 SPLIT = re.compile(r"[\s,;]+")
 AUTOCOMPLETE_HISTORY = 50
+INTERACTION_ALREADY_ACKNOWLEDGED = 40060
 MAX_CHOICES = 25
 
 
@@ -98,6 +99,21 @@ class DiscordHandlers:
             return True
         log.info("ignoring repeated interaction %s", interaction.id)
         return False
+
+    async def _defer_once(self, interaction: discord.Interaction[Any]) -> bool:
+        """Acknowledge at once (Discord allows 3 seconds), then make sure the interaction is new.
+
+        Deferring comes first so that the database is never between the user and the 3-second
+        limit. A replayed interaction is refused by Discord (40060) and ends here quietly.
+        """
+        try:
+            await interaction.response.defer(thinking=True)
+        except discord.HTTPException as error:
+            if error.code == INTERACTION_ALREADY_ACKNOWLEDGED:
+                log.info("interaction %s was already acknowledged", interaction.id)
+                return False
+            raise
+        return await self._once(interaction)
 
     async def _conversation(self, ref: ThreadRef) -> tuple[str | None, bool]:
         async with self.database.unit_of_work() as session:
@@ -148,9 +164,8 @@ class DiscordHandlers:
 
     async def scout(self, interaction: discord.Interaction[Any], request: str) -> None:
         """``/scout request:…``: defer, open a thread from the response, then talk there."""
-        if not await self._once(interaction):
+        if not await self._defer_once(interaction):
             return
-        await interaction.response.defer(thinking=True)
         header = f"🔎 **{interaction.user.display_name}** asked: {clip(request, 1500)}"
         place = await place_for_interaction(interaction, request, header)
         ref = place.ref
@@ -186,11 +201,10 @@ class DiscordHandlers:
         budget: float | None,
     ) -> None:
         """``/scout-scan``: every field given, so the analysis starts straight away in a new thread."""
-        if not await self._once(interaction):
-            return
         # Checked before deferring, so a typo gets a private answer instead of a public thread.
         request = self.build_request(subreddits, window_days, keywords, budget)
-        await interaction.response.defer(thinking=True)
+        if not await self._defer_once(interaction):
+            return
         header = f"🔎 **{interaction.user.display_name}** started a scan: {describe(request)}"
         place = await place_for_interaction(interaction, " ".join(f"r/{s}" for s in request.subreddits), header)
         submission = await self.analyses.submit(request, thread=place.ref, idempotency_key=f"discord:{interaction.id}")
