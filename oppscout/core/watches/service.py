@@ -36,9 +36,14 @@ class WatchService:
         if not spec.subreddits:
             raise InvalidRequestError("Which subreddits should I watch? For example: watch r/SaaS for churn.")
         try:
-            subreddits = list(dict.fromkeys(normalize_subreddit(s) for s in spec.subreddits))
+            names = [normalize_subreddit(s) for s in spec.subreddits]
         except ValueError as error:
             raise InvalidRequestError(str(error)) from error
+        # Reddit names are case-insensitive: r/SaaS and r/saas are one subreddit (the first spelling stays).
+        subreddits: list[str] = []
+        for name in names:
+            if name.lower() not in {s.lower() for s in subreddits}:
+                subreddits.append(name)
         if len(subreddits) > MAX_SUBREDDITS:
             raise InvalidRequestError(f"A watch can follow at most {MAX_SUBREDDITS} subreddits.")
         keywords = [" ".join(k.split()) for k in spec.keywords if k.strip()][:MAX_KEYWORDS]
