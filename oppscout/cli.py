@@ -244,6 +244,34 @@ def cmd_transcribe(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import a Reddit data dump (NDJSON, one post or comment a line, optionally .zst) for the dump source."""
+    from pathlib import Path
+
+    from oppscout.core.db.database import Database
+    from oppscout.core.errors import AppError
+    from oppscout.jobs.sources.dump import import_dump
+
+    _logging(settings, quiet=True)
+
+    async def run() -> str:
+        database = Database(settings.resolved_database_url)
+        try:
+            await database.migrate()
+            return (await import_dump(database, Path(args.file))).summary()
+        finally:
+            await database.close()
+
+    try:
+        print(asyncio.run(run()))
+    except AppError as error:
+        print(error.message, file=sys.stderr)
+        return 2
+    if settings.source != "dump":
+        print("Analyses read imported data with OPPSCOUT_SOURCE=dump.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``oppscout`` command."""
     parser = argparse.ArgumentParser(prog="oppscout", description="Find product opportunities in Reddit talk.")
@@ -274,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     web.add_argument("--host", help="address to listen on (default: OPPSCOUT_WEB_HOST)")
     web.add_argument("--port", type=int, help="port to listen on (default: OPPSCOUT_WEB_PORT)")
     web.set_defaults(fn=cmd_web)
+    import_cmd = sub.add_parser("import", help="import a Reddit data dump (NDJSON, optionally .zst)")
+    import_cmd.add_argument("file", help="the dump file: one post or comment as JSON per line")
+    import_cmd.set_defaults(fn=cmd_import)
     token = sub.add_parser("token", help="create or revoke web API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     token_create = token_sub.add_parser("create", help="issue a token for a workspace")

@@ -56,13 +56,49 @@ async def _database(settings: Settings) -> Check:
         await database.close()
 
 
-def _source(settings: Settings) -> Check:
+async def _source(settings: Settings) -> Check:
     if settings.source == "demo":
         from oppscout.jobs.sources.demo import DemoSource
 
         demo = DemoSource()
         return Check("source", "ok", f"demo data set: {len(demo.subreddits)} subreddits")
-    return Check("source", "down", f"unknown source '{settings.source}'")
+    if settings.source == "reddit":
+        return await _reddit(settings)
+    if settings.source == "dump":
+        from oppscout.core.db.database import Database
+        from oppscout.jobs.sources.dump import DumpSource
+
+        dump = DumpSource(Database(settings.resolved_database_url), owns_database=True)
+        try:
+            await dump.database.migrate()
+            subreddits = await dump.subreddits()
+        except Exception as error:  # noqa: BLE001 - reported to the user
+            return Check("source", "down", f"dump: {type(error).__name__}: {error}")
+        finally:
+            await dump.close()
+        if not subreddits:
+            return Check("source", "down", "dump source but nothing imported: run `oppscout import FILE`")
+        return Check("source", "ok", f"imported dumps: {len(subreddits)} subreddits")
+    return Check("source", "down", f"unknown source '{settings.source}'; use demo, reddit or dump")
+
+
+async def _reddit(settings: Settings) -> Check:
+    import asyncio
+
+    from oppscout.jobs.sources.reddit_api import build_reddit
+
+    try:
+        reddit = build_reddit(settings)
+        # One real, cheap call: a token and a one-name /api/info, off the event loop like every praw call.
+        await asyncio.to_thread(reddit.request, method="GET", path="api/info/", params={"sr_name": "announcements"})
+    except Exception as error:  # noqa: BLE001 - doctor reports every failure rather than crashing
+        message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+        return Check("source", "down", f"reddit at {settings.reddit_oauth_url}: {message}")
+    remaining = reddit._core._rate_limiter.remaining if reddit._core is not None else None
+    left = f", {remaining} requests left in this rate-limit window" if remaining is not None else ""
+    return Check(
+        "source", "ok", f"reddit at {settings.reddit_oauth_url} answers as '{settings.reddit_user_agent}'{left}"
+    )
 
 
 def _llm(settings: Settings) -> Check:
@@ -95,7 +131,7 @@ async def run_checks(settings: Settings) -> list[Check]:
     return [
         await _redis(settings),
         await _database(settings),
-        _source(settings),
+        await _source(settings),
         _llm(settings),
         _transcriber(settings),
     ]

@@ -71,3 +71,25 @@ async def reconcile(ctx: dict[str, Any]) -> int:
     """Cron: queue analyses the database has as unfinished but Redis lost."""
     requeued = await ctx["service"].reconcile()
     return len(requeued)
+
+
+async def purge_reddit_text(ctx: dict[str, Any]) -> int:
+    """Cron: delete raw Reddit text older than the retention (cache, dumps, items of finished analyses)."""
+    from datetime import timedelta
+
+    from oppscout.core.contract import utcnow
+    from oppscout.core.db.repositories.reddit_cache import RedditCacheRepository
+
+    runner: AnalysisRunner = ctx["runner"]
+    cutoff = utcnow() - timedelta(days=runner.settings.reddit_retention_days)
+    async with runner.database.unit_of_work() as session:
+        purged = await RedditCacheRepository(session).purge_before(cutoff)
+    if purged.posts or purged.comments or purged.analysis_items:
+        log.info(
+            "purged raw Reddit text older than %s: %d posts, %d comments, %d analysis items",
+            cutoff.date(),
+            purged.posts,
+            purged.comments,
+            purged.analysis_items,
+        )
+    return purged.posts + purged.comments + purged.analysis_items

@@ -96,6 +96,8 @@ def build_worker(
         cron_jobs=[
             cron(tasks.reconcile, name="reconcile", second=reconcile_seconds, run_at_startup=False),
             cron(run_watches, name="watches", second=watch_seconds, run_at_startup=False),
+            # Reddit's rules: raw text is kept only for the retention; hourly, so a laptop worker purges too.
+            cron(tasks.purge_reddit_text, name="purge-reddit-text", minute={17}, second={0}, run_at_startup=False),
         ],
         # Its own connection pool: arq closes the pool when the worker stops.
         redis_pool=connect_redis(runtime.redis_url, settings.queue_name),
