@@ -10,6 +10,7 @@ Slack, it answers with an HTML sign-in page). Every call is recorded for asserti
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 from collections.abc import Callable
@@ -45,6 +46,9 @@ class FakeSlack:
     downloads: list[str | None] = field(default_factory=list)
     not_in_channel: set[str] = field(default_factory=set)
     app_token: str = "xapp-test-token"
+    client_id: str = "1111.2222"
+    client_secret: str = "oauth-client-secret"
+    installed: dict[str, str] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     base_url: str = ""
@@ -107,14 +111,16 @@ class FakeSlack:
             token = str(args.pop("token"))
         self.calls.append(Call(method, args, token))
         self._changed.set()
+        if method == "oauth.v2.access":
+            return web.json_response(self._oauth_v2_access(args, request.headers.get("Authorization", "")))
         # Socket Mode's connection call is the one method that takes the app-level token.
-        expected = self.app_token if method == "apps.connections.open" else self.token
-        if token != expected:
+        expected = {self.app_token} if method == "apps.connections.open" else {self.token, *self.installed}
+        if token not in expected:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        result: dict[str, Any] = handler(args)
+        result: dict[str, Any] = handler({**args, "_token": token})
         return web.json_response(result)
 
     def _blocks_error(self, blocks: list[dict[str, Any]] | None) -> dict[str, Any] | None:
@@ -132,8 +138,25 @@ class FakeSlack:
         return None
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "scout", "team_id": TEAM,
-                "user_id": BOT_USER, "bot_id": "BBOT", "is_enterprise_install": False}  # fmt: skip
+        team = self.installed.get(str(args.get("_token")), TEAM)
+        suffix = "" if team == TEAM else team
+        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "scout", "team_id": team,
+                "user_id": BOT_USER + suffix, "bot_id": "BBOT" + suffix, "is_enterprise_install": False}  # fmt: skip
+
+    def _oauth_v2_access(self, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        """Exchange an install's code for a bot token; the client authenticates with HTTP Basic auth."""
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if authorization != f"Basic {expected}":
+            return {"ok": False, "error": "invalid_client_id"}
+        code = str(args.get("code", ""))
+        if not code.startswith("code-"):
+            return {"ok": False, "error": "invalid_code"}
+        team = code.removeprefix("code-")
+        token = f"xoxb-{team}-token"
+        self.installed[token] = team
+        return {"ok": True, "access_token": token, "token_type": "bot", "scope": "chat:write,commands",
+                "bot_user_id": BOT_USER + team, "app_id": "A0001", "team": {"name": f"Team {team}", "id": team},
+                "enterprise": None, "authed_user": {"id": "UINSTALLER"}, "is_enterprise_install": False}  # fmt: skip
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.base_url.replace("http://", "ws://") + "/link"}

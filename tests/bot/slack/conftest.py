@@ -108,16 +108,16 @@ class SlackSender:
         }
         return await self.send(urlencode(form), "application/x-www-form-urlencoded", **kw)
 
-    async def event(self, event: dict[str, Any], *, event_id: str | None = None, **kw: Any) -> Sent:
+    async def event(self, event: dict[str, Any], *, event_id: str | None = None, team: str = TEAM, **kw: Any) -> Sent:
         body = {
             "token": "legacy",
-            "team_id": TEAM,
+            "team_id": team,
             "api_app_id": "A0001",
             "event": event,
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(self.ids):06d}",
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+            "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
         }
         return await self.send(json.dumps(body), "application/json", **kw)
 
