@@ -1,9 +1,9 @@
 """A fake OpenAI-compatible API on 127.0.0.1 for the real openai client.
 
 It serves ``POST /v1/chat/completions`` (structured output in ``choices[0].message.content`` and
-``usage``) and ``POST /v1/embeddings``. By default a chat reply is a well-formed opportunity built
-from the request's data block: its first excerpt quoted verbatim, plus one quote that was never
-said (so tests can see non-verbatim quotes dropped). Tests script the next replies: an HTTP status
+``usage``) and ``POST /v1/embeddings``. By default a chat reply is a well-formed opportunity for each
+theme in the request's data block: its first excerpt quoted verbatim, plus one quote that was
+never said (so tests can see non-verbatim quotes dropped). Tests script the next replies: an HTTP status
 (429, 500), a delay longer than the client's timeout, malformed JSON, or exact usage figures.
 """
 
@@ -74,26 +74,28 @@ def data_block(user_message: str) -> dict[str, Any]:
 
 
 def default_answer(body: dict[str, Any]) -> str:
-    """A well-formed answer about the theme in the request."""
+    """A well-formed answer for every theme in the request."""
     user = next(m["content"] for m in body["messages"] if m["role"] == "user")
     try:
-        data = data_block(user)
-        excerpts = [e["text"] for e in data.get("excerpts", [])]
-        title = str(data.get("working_title", "Opportunity"))
+        themes = data_block(user).get("themes", [])
     except (ValueError, KeyError):
-        excerpts, title = [], "Opportunity"
-    answer = {
-        "title": f"Synthesised: {title}"[:100],
-        "problem": "People describe this problem repeatedly.",
-        "who": "Owners of small businesses",
-        "workarounds": ["spreadsheets"],
-        "solutions_mentioned": [],
-        "willingness_to_pay": "Several say they would pay.",
-        "product_idea": "A focused tool that does this one job.",
-        "confidence": 0.7,
-        "quotes": [*excerpts[:1], INVENTED_QUOTE],
-    }
-    return json.dumps(answer)
+        themes = []
+    answers = [
+        {
+            "n": theme["n"],
+            "title": f"Synthesised: {theme.get('working_title', 'Opportunity')}"[:100],
+            "problem": "People describe this problem repeatedly.",
+            "who": "Owners of small businesses",
+            "workarounds": ["spreadsheets"],
+            "solutions_mentioned": [],
+            "willingness_to_pay": "Several say they would pay.",
+            "product_idea": "A focused tool that does this one job.",
+            "confidence": 0.7,
+            "quotes": [*theme.get("excerpts", [])[:1], INVENTED_QUOTE],
+        }
+        for theme in themes
+    ]
+    return json.dumps({"opportunities": answers})
 
 
 def _vector(text: str, dims: int = 8) -> list[float]:

@@ -18,7 +18,8 @@ from oppscout.core.settings import Settings
 from tests.core.analysis.builders import post
 
 ANSWER = (
-    '{"title": "T", "problem": "P", "who": "W", "willingness_to_pay": "none", "product_idea": "I", "confidence": 0.5}'
+    '{"opportunities": [{"n": 1, "title": "T", "problem": "P", "who": "W", "willingness_to_pay": "none", '
+    '"product_idea": "I", "confidence": 0.5}]}'
 )
 
 

@@ -59,9 +59,10 @@ async def test_top_themes_are_written_up_and_invented_quotes_are_dropped(
     for opp in results.opportunities:
         assert all(q.text != INVENTED_QUOTE for q in opp.quotes)
         assert all(q.text in texts[q.permalink] for q in opp.quotes)
-    # Only the top themes' excerpts went out: three calls, each far smaller than the corpus.
+    # Only the top themes' excerpts went out: one call, far smaller than the corpus.
     chats = openai_server.state.chats()
-    assert len(chats) == 3
+    assert len(chats) == 1
+    assert [t["n"] for t in data_block(chats[0].body["messages"][1]["content"])["themes"]] == [1, 2, 3]
     corpus = sum(len(i.text) for i in items)
     assert all(len(json.dumps(c.body)) < corpus / 20 for c in chats)
     totals = await budget.governor.totals()
@@ -93,7 +94,7 @@ async def test_a_post_that_gives_instructions_is_only_ever_data(
         assert system == SYSTEM
         # The post cannot close the data block: everything it wrote parses back as one excerpt.
         assert user.count("</reddit_data>") == 1
-        excerpts = [e["text"] for e in data_block(user)["excerpts"]]
+        excerpts = [text for theme in data_block(user)["themes"] for text in theme["excerpts"]]
         if chat in carrying:
             # The whole instruction arrives as the text of one excerpt, inside the data block.
             assert INJECTION in excerpts
@@ -157,13 +158,15 @@ async def test_the_llm_stops_before_the_budget_and_says_so(
     items, req = await _items()
     budget = await _budget(database, req, amount="0.0008")
     budget.announce = announce
-    # Each call reports a large usage, so after one or two the next may no longer fit.
+    # Three themes in one call would not fit, so calls shrink to one theme; each reports a large
+    # usage, so after one the next no longer fits.
     openai_server.state.then(*[Scripted(prompt_tokens=2000, completion_tokens=400)] * 3)
     results = await engine.analyze(items, req, budget)
     spent = (await budget.governor.totals()).spent
     assert spent <= Decimal("0.0008")
     assert any("Stopped calling the LLM to stay within" in n for n in results.notes)
-    assert len(openai_server.state.chats()) < 3
+    assert len(openai_server.state.chats()) == 1
+    assert len(data_block(openai_server.state.chats()[0].body["messages"][1]["content"])["themes"]) == 1
     assert warnings  # crossing 50% (and more) of the budget was announced
 
 
