@@ -168,6 +168,8 @@ class AnalysisRunner:
         async with self.database.unit_of_work() as session:
             await ItemRepository(session).add_many(analysis_id, batch.comments)
         await self._charge_reddit(row, stage, batch.api_calls, await self._attempt(analysis_id, stage))
+        for note in batch.notes:
+            await self.notifier.publish(NoticeEvent(analysis_id=analysis_id, message=note))
         progress.comments = len(batch.comments)
         await progress.report(1, 1, f"read {len(batch.comments)} comments", force=True)
         await self._finish_stage(analysis_id, stage)
