@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -26,6 +27,7 @@ from oppscout.bot.render.blockkit import (
     summary_blocks,
     summary_fallback,
 )
+from oppscout.bot.render.opportunity_map import MAP_FILENAME, render_opportunity_map
 from oppscout.bot.render.text import cost_line
 from oppscout.bot.slack.poster import SlackPoster
 from oppscout.bot.slack.workspaces import SlackWorkspaces
@@ -118,22 +120,26 @@ class SlackThreadNotifier:
         fallback = summary_fallback(event.results)
         for page in summary_blocks(event.analysis_id, event.results, event.cost):
             await poster.post(thread.channel_id, fallback, thread_ts=thread.thread_id, blocks=page, user=thread.user_id)
-        if event.report_path:
-            await self._upload(poster, thread, Path(event.report_path), event.analysis_id)
+        await self._upload(poster, thread, event)
 
-    async def _upload(self, poster: SlackPoster, thread: ThreadView, path: Path, analysis_id: str) -> None:
-        try:
-            content = await asyncio.to_thread(path.read_bytes)
-        except OSError:
-            log.warning("report %s is gone; not uploading it", path, extra={"analysis_id": analysis_id})
+    async def _upload(self, poster: SlackPoster, thread: ThreadView, event: CompletedEvent) -> None:
+        files: list[dict[str, Any]] = []
+        if event.report_path:
+            try:
+                report = await asyncio.to_thread(Path(event.report_path).read_bytes)
+                name = f"opportunities-{event.analysis_id[:8]}.md"
+                files.append({"content": report, "filename": name, "title": "Opportunity report (Markdown)"})
+            except OSError:
+                log.warning("report %s is gone; not uploading it", event.report_path)
+        # Rendering a figure takes tens of milliseconds of CPU: keep it off the event loop.
+        picture = await asyncio.to_thread(render_opportunity_map, event.results)
+        if picture is not None:
+            files.append({"content": picture, "filename": MAP_FILENAME, "title": "Opportunity map"})
+        if not files:
             return
         try:
             await poster.client.files_upload_v2(
-                channel=thread.channel_id,
-                thread_ts=thread.thread_id,
-                content=content,
-                filename=f"opportunities-{analysis_id[:8]}.md",
-                title="Opportunity report (Markdown)",
+                channel=thread.channel_id, thread_ts=thread.thread_id, file_uploads=files
             )
         except SlackApiError as error:
             await poster.explain_by_dm(error, thread.channel_id, thread.user_id)

@@ -91,12 +91,14 @@ async def test_slash_command_to_summary_with_files_through_a_real_worker(paid_ri
     assert "r/smallbusiness" in summary["blocks"][0]["text"]["text"]
     assert VOTE_UP_ACTION in buttons(summary)
     assert "score" in str(summary["blocks"][1]["text"]["text"])
-    # The Markdown report, uploaded into the thread.
+    # The Markdown report and the opportunity map, uploaded into the thread.
     complete = rig.fake.of("files.completeUploadExternal")[0].args
     assert complete["channel_id"] == "CGENERAL"
     assert complete["thread_ts"] == root
-    uploaded = next(data for data in rig.fake.uploads.values() if data)
-    assert uploaded.startswith(b"# Opportunity report: r/smallbusiness")
+    assert len(complete["files"]) == 2
+    uploaded = [data for data in rig.fake.uploads.values() if data]
+    assert any(data.startswith(b"# Opportunity report: r/smallbusiness") for data in uploaded)
+    assert any(data.startswith(b"\x89PNG") for data in uploaded)  # the opportunity map
     # Every post of the journey after the root sits in the root's thread.
     assert all(c.args.get("thread_ts") == root for c in rig.fake.of("chat.postMessage")[1:])
 
