@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from oppscout.core.contract import AnalysisResponse, AnalysisStatus
 from oppscout.core.conversation.dialog import Dialog, RunAnalysis, SimpleAction
+from oppscout.core.conversation.interpreter import Interpretation, RequestInterpreter, needs_llm
 from oppscout.core.conversation.parser import Intent, ParsedMessage
 from oppscout.core.conversation.vocabulary import load_vocabulary
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
+from oppscout.core.db.repositories.ledger import SqlLedger
 from oppscout.core.errors import AppError, TranscriberUnavailableError, VoiceError
 from oppscout.core.ports import Transcriber
 from oppscout.core.service import AnalysisService, Submission
@@ -29,6 +33,8 @@ class ChatOutcome:
     """What a voice note was transcribed as (None for typed messages)."""
     parsed: ParsedMessage | None = None
     """What the parser made of the message, for adapters that show it (None when it was a yes/no)."""
+    parse_cost: Decimal = Decimal("0")
+    """What reading this message with the LLM cost (0 without an LLM or when it was not needed)."""
 
 
 def describe_status(response: AnalysisResponse) -> str:
@@ -54,12 +60,19 @@ class ChatService:
     """Keeps each thread's dialog state in the database and carries out what the dialog decides."""
 
     def __init__(
-        self, database: Database, analyses: AnalysisService, dialog: Dialog, transcriber: Transcriber | None = None
+        self,
+        database: Database,
+        analyses: AnalysisService,
+        dialog: Dialog,
+        transcriber: Transcriber | None = None,
+        *,
+        interpreter: RequestInterpreter | None = None,
     ) -> None:
         self.database = database
         self.analyses = analyses
         self.dialog = dialog
         self.transcriber = transcriber
+        self.interpreter = interpreter
 
     @property
     def voice_available(self) -> bool:
@@ -103,10 +116,16 @@ class ChatService:
         async with self.database.unit_of_work() as session:
             conversation = await ConversationRepository(session).open(thread)
             state, conversation_id, latest = dict(conversation.state), conversation.id, conversation.analysis_id
-        reply, new_state = self.dialog.handle(text, state, voice=voice, known_subreddits=known)
+        parsed, reading = await self._read(text, state, known)
+        reply, new_state = self.dialog.handle(text, state, voice=voice, known_subreddits=known, parsed=parsed)
+        # What reading messages with the LLM cost is charged to the analysis they lead to.
+        parse_cost = Decimal(str(state.get("parse_cost", "0"))) + (reading.cost if reading else Decimal("0"))
+        if parse_cost and new_state and not isinstance(reply.action, RunAnalysis):
+            new_state = {**new_state, "parse_cost": str(parse_cost)}
         async with self.database.unit_of_work() as session:
             await ConversationRepository(session).save_state(conversation_id, new_state)
         outcome = ChatOutcome(messages=list(reply.messages), parsed=reply.parsed)
+        outcome.parse_cost = reading.cost if reading else Decimal("0")
         try:
             if isinstance(reply.action, RunAnalysis):
                 outcome.submission = await self.analyses.submit(
@@ -114,11 +133,34 @@ class ChatService:
                 )
                 if not outcome.submission.queued and outcome.submission.message:
                     outcome.messages.append(outcome.submission.message)
+                if parse_cost and not outcome.submission.duplicate:
+                    await self._charge_parse(outcome.submission.analysis_id, conversation_id, parse_cost, reply.action)
             elif isinstance(reply.action, SimpleAction):
                 await self._simple(reply.action.intent, latest, outcome)
         except AppError as error:
             outcome.messages.append(error.message)
+        if parse_cost and not new_state and not isinstance(reply.action, RunAnalysis):
+            log.info("LLM parse cost of a dropped request: $%s", parse_cost)
         return outcome
+
+    async def _read(
+        self, text: str, state: dict[str, Any], known: list[str]
+    ) -> tuple[ParsedMessage | None, Interpretation | None]:
+        """The deterministic reading, completed by the LLM when one is configured and it is needed."""
+        if self.interpreter is None:
+            return None, None
+        parsed = self.dialog.read(text, state, known)
+        if parsed is None or not needs_llm(parsed, text):
+            return parsed, None
+        reading = await self.interpreter.interpret(text, self.dialog.now(), parsed)
+        return reading.parsed, reading
+
+    async def _charge_parse(self, analysis_id: str, conversation_id: int, cost: Decimal, run: RunAnalysis) -> None:
+        ledger = SqlLedger(self.database)
+        key = f"parse:{conversation_id}"
+        # The money is already spent, so the entry is recorded even when it leaves less for the analysis.
+        await ledger.reserve(analysis_id, key, "llm", cost, max(run.request.max_cost, cost))
+        await ledger.settle(analysis_id, key, cost, tokens_in=0, tokens_out=0, calls=1)
 
     async def _simple(self, intent: Intent, latest: str | None, outcome: ChatOutcome) -> None:
         if intent == Intent.SPEND:

@@ -89,11 +89,34 @@ class Dialog:
         self.now = now
         self.prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
 
-    def handle(
-        self, text: str, state: dict[str, Any], *, voice: bool = False, known_subreddits: Iterable[str] = ()
-    ) -> tuple[Reply, dict[str, Any]]:
-        """Answer one message given the thread's state; returns the reply and the new state."""
+    def read(self, text: str, state: dict[str, Any], known_subreddits: Iterable[str] = ()) -> ParsedMessage | None:
+        """What the dialog takes ``text`` to say in this state; None for a yes or no to a confirmation."""
+        phase = state.get("phase", "idle")
+        if phase == "confirming" and (YES.match(text) or NO.match(text)):
+            return None
+        edit = EDIT.match(text)
+        if edit and phase != "idle":
+            text = text[edit.end() :]
         known = list(known_subreddits)
+        parsed = parse(text, self.now(), known_subreddits=known)
+        if phase == "clarifying" and not parsed.subreddits and parsed.intent in (Intent.SCAN, Intent.WATCH):
+            answer = answer_subreddits(text, known)
+            parsed.subreddits, parsed.fuzzy = answer.names, answer.fuzzy
+        return parsed
+
+    def handle(
+        self,
+        text: str,
+        state: dict[str, Any],
+        *,
+        voice: bool = False,
+        known_subreddits: Iterable[str] = (),
+        parsed: ParsedMessage | None = None,
+    ) -> tuple[Reply, dict[str, Any]]:
+        """Answer one message given the thread's state; returns the reply and the new state.
+
+        ``parsed`` is what ``read`` returned, possibly completed by the LLM interpreter.
+        """
         phase = state.get("phase", "idle")
         draft: dict[str, Any] = dict(state.get("draft", {})) if phase != "idle" else {}
         confirm = bool(state.get("confirm")) or voice
@@ -104,13 +127,9 @@ class Dialog:
                 return Reply([DROPPED]), {}
             # Anything else while confirming changes the draft, and the change is confirmed again.
             confirm = True
-        edit = EDIT.match(text)
-        if edit and phase != "idle":
-            text = text[edit.end() :]
-        parsed = parse(text, self.now(), known_subreddits=known)
-        if phase == "clarifying" and not parsed.subreddits and parsed.intent in (Intent.SCAN, Intent.WATCH):
-            answer = answer_subreddits(text, known)
-            parsed.subreddits, parsed.fuzzy = answer.names, answer.fuzzy
+        if parsed is None:
+            parsed = self.read(text, state, known_subreddits)
+        assert parsed is not None  # only a yes or no reads as None, and both returned above
         if parsed.intent == Intent.HELP:
             return Reply([HELP_TEXT], parsed=parsed), state
         if parsed.intent in (Intent.STATUS, Intent.SPEND):
@@ -120,7 +139,7 @@ class Dialog:
                 return Reply([DROPPED], parsed=parsed), {}
             return Reply(action=SimpleAction(Intent.CANCEL), parsed=parsed), state
         draft = merge(draft, parsed)
-        if parsed.fuzzy:
+        if parsed.fuzzy or parsed.llm_fields:
             confirm = True
         if not draft.get("subreddits"):
             question = ASK_SUBREDDITS if not draft.get("watch") else "Which subreddits should I watch?"
@@ -157,6 +176,8 @@ class Dialog:
         if defaults:
             notes.append(f"(You didn't say, so I used {' and '.join(defaults)}.)")
         notes += [f"(I took “{heard}” to mean r/{name}.)" for heard, name in draft.get("resolved", [])]
+        if draft.get("llm_fields"):
+            notes.append(f"(The AI helped me read your message: {', '.join(draft['llm_fields'])}.)")
         watch = draft.get("watch")
         needs_confirm = (
             self.confirm_always or confirm or bool(watch) or request.max_cost > self.settings.auto_approve_usd
@@ -191,6 +212,8 @@ def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:
         merged["resolved"] = [[f.heard, f.name] for f in parsed.fuzzy]
     if parsed.keywords:
         merged["keywords"] = parsed.keywords
+    if parsed.llm_fields:
+        merged["llm_fields"] = list(parsed.llm_fields)
     if parsed.window:
         merged["start"], merged["end"] = (parsed.window[0].isoformat(), parsed.window[1].isoformat())
     if parsed.max_cost is not None:

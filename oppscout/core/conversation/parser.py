@@ -72,6 +72,8 @@ class ParsedMessage:
     threshold: int | None = None
     cadence: Cadence | None = None
     fuzzy: list[FuzzyName] = field(default_factory=list)
+    llm_fields: list[str] = field(default_factory=list)
+    """Fields the LLM interpreter filled in (the dialog confirms them)."""
 
     @property
     def missing(self) -> list[str]:
