@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
+from oppscout.core.conversation.interpreter import RequestInterpreter
 from oppscout.core.db.database import Database
 from oppscout.core.delivery import DirectMessenger, ThreadNotifier
 from oppscout.core.ports import AnalysisEngine, PostSource, Transcriber
@@ -126,6 +127,17 @@ def build_transcriber(settings: Settings) -> Transcriber | None:
     from oppscout.voice.transcriber import WhisperTranscriber
 
     return WhisperTranscriber(settings)
+
+
+def build_interpreter(settings: Settings) -> RequestInterpreter | None:
+    """The LLM fallback for messages the deterministic parser cannot fully read; None without an LLM."""
+    if not settings.openai_base_url:
+        return None
+    from oppscout.core.costs import PriceTable
+    from oppscout.jobs.llm.client import OpenAIChatModel, openai_client
+
+    prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
+    return RequestInterpreter(OpenAIChatModel(openai_client(settings), settings.openai_model), prices)
 
 
 def build_engine(settings: Settings) -> AnalysisEngine:
