@@ -5,10 +5,11 @@ post into (a thread is a channel in Discord) and whose ``thread_id`` names the c
 
 - a thread: the thread's id for both;
 - a DM: the DM channel's id for both;
-- a plain guild channel (threads not allowed there): the channel, and ``"<channel>:<user>"`` so
-  that two people talking to the bot in one channel keep separate dialogs.
+- a plain guild channel (when threads are not allowed there): the channel's id for both, so the
+  channel holds one shared dialog, as a conversation in a room does.
 
-The worker's notifier posts to ``channel_id`` only, so it needs no gateway to find its way.
+Both ids are always Discord channel ids, so anything that posts later (the worker's notifier,
+alerts from the outbox) can post to either without a gateway to find its way.
 """
 
 from __future__ import annotations
@@ -56,20 +57,15 @@ def is_dm(channel: Any) -> bool:
     return isinstance(channel, discord.DMChannel) or getattr(channel, "type", None) == discord.ChannelType.private
 
 
-def ref_for(channel_id: int, *, guild_id: int | None, user_id: int, thread: bool) -> ThreadRef:
+def ref_for(channel_id: int, *, guild_id: int | None, user_id: int) -> ThreadRef:
     """The conversation key for a message or interaction in ``channel_id`` (see the module docstring)."""
-    if guild_id is None:
-        return ThreadRef(PLATFORM, "dm", str(channel_id), str(channel_id), str(user_id))
-    if thread:
-        return ThreadRef(PLATFORM, str(guild_id), str(channel_id), str(channel_id), str(user_id))
-    return ThreadRef(PLATFORM, str(guild_id), str(channel_id), f"{channel_id}:{user_id}", str(user_id))
+    workspace = str(guild_id) if guild_id is not None else "dm"
+    return ThreadRef(PLATFORM, workspace, str(channel_id), str(channel_id), str(user_id))
 
 
 def ref_for_channel(channel: Any, *, guild_id: int | None, user_id: int) -> ThreadRef:
-    """``ref_for`` for a discord.py channel object."""
-    return ref_for(
-        channel.id, guild_id=None if is_dm(channel) else guild_id, user_id=user_id, thread=is_thread(channel)
-    )
+    """``ref_for`` for a discord.py channel object (DMs are filed under the workspace ``dm``)."""
+    return ref_for(channel.id, guild_id=None if is_dm(channel) else guild_id, user_id=user_id)
 
 
 def messageable(channel: object) -> discord.abc.Messageable | None:
@@ -149,7 +145,7 @@ class Place:
             self.channel = None
             return
         self.channel = dm
-        self.ref = ref_for(dm.id, guild_id=None, user_id=self.user.id, thread=False)
+        self.ref = ref_for(dm.id, guild_id=None, user_id=self.user.id)
 
     @staticmethod
     async def _to(channel: discord.abc.Messageable, text: str, view: discord.ui.View | None) -> discord.Message:

@@ -41,8 +41,7 @@ class ConfirmButton(
 ):
     """Run, Edit or Cancel the request the dialog is confirming in this conversation.
 
-    ``owner`` is who asked: in a plain channel each person has their own dialog, so a click must
-    reach the asker's conversation, not the clicker's.
+    ``owner`` is who asked; the conversation is recorded as theirs whoever clicks.
     """
 
     def __init__(self, action: str, owner: int) -> None:

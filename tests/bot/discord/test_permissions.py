@@ -7,6 +7,8 @@ from typing import Any
 from oppscout.bot.discord.notifier import MOVED_TO_DM, DiscordThreadNotifier
 from oppscout.bot.discord.places import NO_SEND_NOTE, NO_THREAD_NOTE
 from oppscout.core.contract import ProgressUpdate, Stage
+from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.db.repositories.conversations import ConversationRepository
 from oppscout.core.delivery import ThreadView
 from oppscout.core.events import NoticeEvent, ProgressEvent
 from tests.bot.discord.conftest import GUILD_ID, USER_ID, Gateway
@@ -38,6 +40,13 @@ async def test_without_thread_permission_the_bot_answers_in_the_channel(gateway:
     # Run still works in the channel, for the person who asked.
     gateway.click(question, next(i for i in custom_ids(question) if ":run:" in i))
     await server.wait_for(lambda: any(t.startswith("Starting") for t in texts(server, int(gateway.channel["id"]))))
+    await gateway.settle()
+    # Whatever posts later (the worker, alerts) finds a channel it can post to in both ids.
+    async with gateway.runtime.database.unit_of_work() as session:
+        (analysis,) = await AnalysisRepository(session).list_recent()
+        conversation = await ConversationRepository(session).for_analysis(analysis.id)
+    assert conversation is not None
+    assert conversation.channel_id == conversation.thread_id == gateway.channel["id"]
 
 
 async def test_when_discord_refuses_the_thread_the_bot_answers_in_the_channel(gateway: Gateway) -> None:
@@ -89,7 +98,7 @@ async def test_worker_delivery_moves_to_dm_when_the_channel_refuses(gateway: Gat
     channel_id = int(gateway.channel["id"])
     server.forbidden_send.add(channel_id)
     notifier = DiscordThreadNotifier(gateway.runtime.settings)
-    view = ThreadView(1, "discord", str(GUILD_ID), str(channel_id), f"{channel_id}:{USER_ID}", str(USER_ID), None)
+    view = ThreadView(1, "discord", str(GUILD_ID), str(channel_id), str(channel_id), str(USER_ID), None)
     try:
         await notifier.deliver(NoticeEvent(analysis_id="a" * 32, message="Reddit is slow today."), view)
         progress_id = await notifier.deliver(
