@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from oppscout.bot.discord.app import ScoutBot, use_api_base
-from oppscout.bot.discord.handlers import DiscordHandlers
+from oppscout.bot.discord.app import ScoutBot
+from oppscout.bot.discord.runner import build_bot
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.conversation.dialog import Dialog
 from oppscout.core.errors import VoiceError
@@ -149,9 +149,9 @@ async def gateway(
 ) -> AsyncIterator[Gateway]:
     """A bot logged in against the fake API, in one server with one text channel."""
     settings = discord_runtime.settings
-    use_api_base(fake_discord.base_url)
     chat = ChatService(discord_runtime.database, discord_runtime.service, Dialog(settings), transcriber=transcriber)
-    bot = ScoutBot(DiscordHandlers(settings, chat, discord_runtime.service, discord_runtime.database))
+    # Wired as `oppscout bot` wires it; login and command sync go to the fake REST API.
+    bot = build_bot(discord_runtime, chat)
     await bot.login("test-token")
     channel = fake_discord.add_channel(GUILD_ID)
     gw = Gateway(bot, fake_discord, channel, discord_runtime)
