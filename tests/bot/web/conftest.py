@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -22,7 +22,9 @@ import uvicorn
 
 from oppscout.bot.web.app import WebApp, create_app
 from oppscout.core.contract import AnalysisRequest, TimeRange, utcnow
+from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.api_tokens import ApiTokenRepository
+from oppscout.core.db.tables import AnalysisRow
 from oppscout.core.settings import Settings
 from oppscout.runtime import Runtime
 
@@ -118,26 +120,27 @@ class WebEnv:
             return (await ApiTokenRepository(session).create(workspace, "test")).secret
 
     async def analysis(self, workspace: str, *, queue: bool = False) -> str:
-        """An analysis row of ``workspace`` (not on the queue unless asked, so no worker picks it up)."""
-        submission_service = self.runtime.service
+        """An analysis of ``workspace`` (not on the queue unless asked, so no worker picks it up)."""
         if queue:
-            return (await submission_service.submit(sample_request(), workspace_id=workspace)).analysis_id
-        from oppscout.core.db.repositories.analyses import AnalysisRepository
-        from oppscout.core.db.tables import AnalysisRow
+            return (await self.runtime.service.submit(sample_request(), workspace_id=workspace)).analysis_id
+        return await add_analysis(self.runtime, workspace)
 
-        row = AnalysisRow(
-            id=os.urandom(16).hex(),
-            status="queued",
-            request=sample_request().model_dump(mode="json"),
-            workspace_id=workspace,
-            platform="api",
-            requested_by=None,
-            created_at=utcnow(),
-            progress={},
-        )
-        async with self.runtime.database.unit_of_work() as session:
-            await AnalysisRepository(session).add(row)
-        return row.id
+
+async def add_analysis(runtime: Runtime, workspace: str) -> str:
+    """A queued analysis row of ``workspace``, written straight to the database (never enqueued)."""
+    row = AnalysisRow(
+        id=os.urandom(16).hex(),
+        status="queued",
+        request=sample_request().model_dump(mode="json"),
+        workspace_id=workspace,
+        platform="api",
+        requested_by=None,
+        created_at=utcnow(),
+        progress={},
+    )
+    async with runtime.database.unit_of_work() as session:
+        await AnalysisRepository(session).add(row)
+    return row.id
 
 
 def sample_request(days: int = 30, max_cost: str = "0.5") -> AnalysisRequest:
@@ -180,6 +183,3 @@ async def http(web: WebEnv) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the module's server."""
     async with httpx.AsyncClient(base_url=web.url, timeout=30) as client:
         yield client
-
-
-TokenFactory = Callable[[str], Awaitable[str]]
