@@ -276,13 +276,13 @@ class HomeAnalysis:
     spent: Decimal
 
 
-def home_view(recent: Sequence[HomeAnalysis], spent_this_month: Decimal, cap: Decimal, watches: Sequence[str]) -> Block:
-    """App Home: spend this month against the cap, watches, and recent analyses."""
+def home_view(recent: Sequence[HomeAnalysis], spend: str, watches: Sequence[str]) -> Block:
+    """App Home: spend this month against the caps, the person's watches, and the workspace's recent analyses."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Opportunity Scout"}},
-        *section(f"*Spend this month:* ${spent_this_month:.4f} · cap ${cap} per analysis"),
+        *section(spend),
         {"type": "divider"},
-        *section("*Watches*\n" + ("\n".join(f"• {escape(w)}" for w in watches) if watches else "No watches yet.")),
+        *section("*Your watches*\n" + ("\n".join(f"• {escape(w)}" for w in watches) if watches else "No watches yet.")),
         {"type": "divider"},
     ]
     lines = [
@@ -292,4 +292,5 @@ def home_view(recent: Sequence[HomeAnalysis], spent_this_month: Decimal, cap: De
     ]
     blocks += section("*Recent analyses*\n" + ("\n".join(lines) if lines else "None yet. Try `/scout` in a channel."))
     blocks.append(context("Ask with `/scout <request>`, by mentioning me, in a DM, or with a voice clip."))
-    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+    # App Home allows 100 blocks; sections are few, so this only guards against a surprise.
+    return {"type": "home", "blocks": blocks[:100]}

@@ -9,14 +9,29 @@ from slack_sdk.errors import SlackApiError
 
 from oppscout.bot.render.blockkit import Block, HomeAnalysis, home_view
 from oppscout.bot.slack.workspaces import SlackWorkspaces
-from oppscout.core.contract import AnalysisStatus, utcnow
+from oppscout.core.contract import AnalysisStatus
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.db.repositories.ledger import ledger_totals
-from oppscout.core.db.repositories.thread_lookup import ThreadLookup
 from oppscout.core.settings import Settings
+from oppscout.core.spend import SpendGovernor, SpendReport
+from oppscout.core.watches.service import WatchService
 
 RECENT = 10
+PLATFORM = "slack"
+
+
+def spend_text(report: SpendReport) -> str:
+    """This month's spend against the workspace cap, and the person's own cap when there is one."""
+    line = f"*Spend in {report.month}:* ${report.total_spent:.4f}"
+    if report.caps.workspace is not None:
+        line += f" of the ${report.caps.workspace:.2f} workspace cap (${report.workspace_left:.2f} left)"
+    else:
+        line += " · no monthly workspace cap"
+    if report.caps.per_user is not None:
+        line += f"\n*Yours:* ${report.user_committed:.4f} of ${report.caps.per_user:.2f} (${report.user_left:.2f} left)"
+    return line
 
 
 class SlackHome:
@@ -27,10 +42,8 @@ class SlackHome:
         self.database = database
         self.workspaces = workspaces
 
-    async def view(self, workspace_id: str) -> Block:
-        """The Home view of one workspace as it stands now."""
-        now = utcnow()
-        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    async def view(self, workspace_id: str, user_id: str) -> Block:
+        """The Home view of one workspace, for one person, as it stands now."""
         async with self.database.unit_of_work() as session:
             rows = await AnalysisRepository(session).list_recent(workspace_id=workspace_id, limit=RECENT)
             recent = [
@@ -43,14 +56,16 @@ class SlackHome:
                 )
                 for row in rows
             ]
-            spent = await ThreadLookup(session).workspace_spend(workspace_id, month)
-        return home_view(recent, spent, self.settings.max_cost_cap_usd, watches=[])
+        report = await SpendGovernor(self.database, self.settings).report(workspace_id, user_id)
+        me = ThreadRef(PLATFORM, workspace_id, "", "", user_id)
+        watches = await WatchService(self.database, self.settings).list_watches(me, mine_only=True)
+        return home_view(recent, spend_text(report), [w.describe() for w in watches])
 
     async def publish(self, workspace_id: str, user_id: str) -> None:
         """Show the Home tab to ``user_id``."""
         poster = await self.workspaces.poster(workspace_id)
         try:
-            await poster.client.views_publish(user_id=user_id, view=await self.view(workspace_id))
+            await poster.client.views_publish(user_id=user_id, view=await self.view(workspace_id, user_id))
         except SlackApiError as error:
             await poster.explain_by_dm(error, "", user_id)
 

@@ -16,11 +16,15 @@ from oppscout.core.contract import (
     Quote,
     Stage,
 )
+from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.delivery import ThreadView
 from oppscout.core.events import CompletedEvent, CostEvent, ProgressEvent, StageEvent
 from oppscout.core.settings import Settings
+from oppscout.core.spend import SpendGovernor
+from oppscout.core.watches.models import WatchSpec
+from oppscout.core.watches.service import WatchService
 from tests.bot.slack.conftest import SlackRig, slack_settings
-from tests.fakes.slack_server import BOT_USER, FakeSlack
+from tests.fakes.slack_server import BOT_USER, TEAM, FakeSlack
 
 
 class Clock:
@@ -125,7 +129,14 @@ async def test_summary_pages_are_accepted_by_slack(settings: Settings, fake_slac
     assert all(m["blocks"] for m in fake_slack.messages.values())  # none refused as invalid_blocks
 
 
-async def test_app_home_shows_recent_analyses_and_spend(rig: SlackRig) -> None:
+async def test_app_home_shows_recent_analyses_watches_and_spend_against_the_cap(rig: SlackRig) -> None:
+    await SpendGovernor(rig.runtime.database, rig.settings).set_caps(
+        TEAM, workspace_monthly=Decimal("50"), user_monthly=None
+    )
+    home_thread = ThreadRef("slack", TEAM, "DALICE", "1699999999.000050", "UALICE")
+    await WatchService(rig.runtime.database, rig.settings).create(
+        home_thread, WatchSpec(subreddits=["SaaS"], keywords=["churn"])
+    )
     await rig.send.event({"type": "app_mention", "user": "UALICE", "ts": "1699999999.000100", "channel": "CGENERAL",
                           "text": f"<@{BOT_USER}> r/freelance about invoicing, last 7 days, budget $0.50"})  # fmt: skip
     await rig.fake.wait_for(lambda f: any(m["text"].startswith("⏳") for m in f.messages.values()))
@@ -134,6 +145,7 @@ async def test_app_home_shows_recent_analyses_and_spend(rig: SlackRig) -> None:
     published = rig.fake.of("views.publish")[0].args
     assert published["user_id"] == "UALICE"
     home = str(published["view"]["blocks"])
-    assert "Spend this month" in home
+    assert "of the $50.00 workspace cap ($49.50 left)" in home
+    assert "r/SaaS · churn" in home
     assert "r/freelance" in home
     assert "queued" in home

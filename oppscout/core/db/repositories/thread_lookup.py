@@ -1,16 +1,14 @@
-"""Read-only queries a chat platform needs beside the dialog: is the bot in this thread, what was spent."""
+"""Read-only queries about chat threads: is the bot part of this thread, and where does its dialog stand."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oppscout.core.db.repositories.conversations import ThreadRef
-from oppscout.core.db.tables import AnalysisRow, ConversationRow, LedgerEntryRow
+from oppscout.core.db.tables import ConversationRow
 
 
 class ThreadLookup:
@@ -29,16 +27,3 @@ class ThreadLookup:
         )
         row = (await self.session.execute(query)).first()
         return None if row is None else dict(row[0] or {})
-
-    async def workspace_spend(self, workspace_id: str, since: datetime) -> Decimal:
-        """Settled spend of the workspace's analyses created since ``since``."""
-        query = (
-            select(func.coalesce(func.sum(LedgerEntryRow.actual_usd), Decimal("0")))
-            .join(AnalysisRow, AnalysisRow.id == LedgerEntryRow.analysis_id)
-            .where(
-                AnalysisRow.workspace_id == workspace_id,
-                AnalysisRow.created_at >= since,
-                LedgerEntryRow.status == "settled",
-            )
-        )
-        return Decimal(str((await self.session.execute(query)).scalar_one()))
