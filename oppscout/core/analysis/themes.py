@@ -156,16 +156,18 @@ def _df(docs: list[list[str]]) -> Counter[str]:
 
 
 def _closest(vector: Vector, themes: list[Theme], index: dict[str, set[int]]) -> tuple[int, float]:
-    # Only themes sharing a term with the thread can be similar to it: the index finds them.
-    candidates: set[int] = set()
-    for term in vector:
-        candidates |= index.get(term, set())
-    best, best_sim = -1, 0.0
-    for i in sorted(candidates):
-        sim = dot(vector, themes[i].centroid)
-        if sim > best_sim:
-            best, best_sim = i, sim
-    return best, best_sim
+    # Dot products accumulated term by term through the index: only themes sharing a term with
+    # the thread are touched, and each shared term once, instead of every candidate's centroid.
+    scores: dict[int, float] = defaultdict(float)
+    for term, weight in vector.items():
+        for i in index.get(term, ()):
+            centroid_weight = themes[i].centroid.get(term)
+            if centroid_weight:
+                scores[i] += weight * centroid_weight
+    if not scores:
+        return -1, 0.0
+    best = min(scores, key=lambda i: (-scores[i], i))
+    return best, scores[best]
 
 
 def group(evidence: list[Evidence], posts: dict[str, RedditItem]) -> list[Theme]:
