@@ -108,6 +108,7 @@ class FakeReddit:
         now: float | None = None,
         spread_days: float = 20,
         posts_per_subreddit: int | None = None,
+        copies: int = 1,
         tree_size: int = 6,
         more_size: int = 3,
         client_id: str = "fake-client",
@@ -132,8 +133,11 @@ class FakeReddit:
         self.lock = threading.Lock()
         self._comments: dict[str, dict[str, Any]] = {}
         for name in subreddits:
-            self._load(shared / "data/reddit/top-posts-2013/data" / f"{name}.csv", spread_days, posts_per_subreddit)
+            path = shared / "data/reddit/top-posts-2013/data" / f"{name}.csv"
+            for copy_number in range(copies):
+                self._load(path, spread_days, posts_per_subreddit, copy_number)
         self.posts.sort(key=lambda p: -float(p["created_utc"]))
+        self._by_id = {p["id"]: p for p in self.posts}
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -148,7 +152,8 @@ class FakeReddit:
         """A subreddit without posts in some state (private, quarantined, banned)."""
         self.subreddits[name.lower()] = Subreddit(name, state)
 
-    def _load(self, path: Path, spread_days: float, limit: int | None) -> None:
+    def _load(self, path: Path, spread_days: float, limit: int | None, copy_number: int) -> None:
+        """Posts of one CSV; copies beyond the first get new ids, to make a subreddit busier than Reddit's cap."""
         rows = list(csv.DictReader(path.open(encoding="utf-8")))
         rows.sort(key=lambda r: -float(r["created_utc"]))
         rows = rows[:limit] if limit else rows
@@ -159,12 +164,13 @@ class FakeReddit:
         scale = (spread_days * 86400) / max(1.0, newest - oldest)
         for row in rows:
             # Shift into the window: the newest post an hour ago, the oldest spread_days before.
-            created = self.now - 3600 - (newest - float(row["created_utc"])) * scale
+            created = self.now - 3600 - (newest - float(row["created_utc"])) * scale - copy_number * 37
+            post_id = row["id"] + (_b36(copy_number) if copy_number else "")
             data = copy.deepcopy(self.t3_template)
-            author = "u_" + hashlib.sha1(row["id"].encode()).hexdigest()[:8]
+            author = "u_" + hashlib.sha1(post_id.encode()).hexdigest()[:8]
             data.update(
-                id=row["id"],
-                name=f"t3_{row['id']}",
+                id=post_id,
+                name=f"t3_{post_id}",
                 title=row["title"],
                 selftext=row["selftext"],
                 subreddit=name,
@@ -175,7 +181,7 @@ class FakeReddit:
                 num_comments=int(row["num_comments"]),
                 created_utc=created,
                 created=created,
-                permalink=f"/r/{name}/comments/{row['id']}/",
+                permalink=f"/r/{name}/comments/{post_id}/",
                 url=row["url"],
                 domain=row["domain"],
                 is_self=row["is_self"] == "True",
@@ -185,13 +191,13 @@ class FakeReddit:
 
     def post(self, post_id: str) -> dict[str, Any] | None:
         """The current JSON data of a post (removed posts read as removed)."""
-        for data in self.posts:
-            if data["id"] == post_id:
-                shown = dict(data)
-                if post_id in self.removed:
-                    shown.update(selftext="[removed]", removed_by_category="moderator")
-                return shown
-        return None
+        data = self._by_id.get(post_id)
+        if data is None:
+            return None
+        shown = dict(data)
+        if post_id in self.removed:
+            shown.update(selftext="[removed]", removed_by_category="moderator")
+        return shown
 
     def _comment(self, post: dict[str, Any], rng: random.Random, parent: str, depth: int) -> dict[str, Any]:
         number = int(post["id"], 36) * 1000 + len([k for k in self._comments if k.startswith(post["id"] + ":")])

@@ -13,7 +13,7 @@ granted by hand), so every request is spent well:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from oppscout.core.contract import AnalysisRequest, utcnow
@@ -26,7 +26,14 @@ from oppscout.core.subreddit_names import SubredditName, SubredditResolution, Su
 from oppscout.jobs.sources.rate_limit import CallContext, RedditCaller
 from oppscout.jobs.sources.reddit_api import RedditApi, build_reddit
 from oppscout.jobs.sources.reddit_comments import CommentCollector
-from oppscout.jobs.sources.reddit_listing import LISTING_CAP, PAGE_SIZE, REDDIT_FOUNDED, ListingCache, Page
+from oppscout.jobs.sources.reddit_listing import (
+    LISTING_CAP,
+    PAGE_SIZE,
+    REDDIT_FOUNDED,
+    ListingCache,
+    ListingResult,
+    Page,
+)
 from oppscout.jobs.sources.reddit_names import SubredditChecker
 
 # Reddit's search time filters, smallest first. "month" is taken as 28 days so it always covers.
@@ -97,13 +104,45 @@ class RedditSource:
         readable, notes = await self._readable(context, request.subreddits, now)
         # Sorted: the same subreddits in any order are the same listing (and the same cache entry).
         readable = sorted(readable, key=str.lower)
-        multi = "+".join(readable)
         start, end = request.time_range.start, request.time_range.end
+        query = lucene_query(request.keywords) if request.keywords else None
+        t, natural_start = time_filter(start, now) if query else ("all", REDDIT_FOUNDED)
+        listing = ListingCache(self.database, ttl=self.ttl, natural_start=natural_start)
+
+        async def on_page(posts: int) -> None:
+            nonlocal seen
+            seen += posts
+            await on_progress(seen, 0)
+
+        async def collect(names: list[str], *, probe: bool = False) -> ListingResult:
+            key, fetch = self._listing(context, names, query, t)
+            return await listing.collect(key, fetch, start, end, now, on_page, probe=probe)
+
+        split = len(readable) > 1 and await listing.unreachable(self._listing(context, readable, query, t)[0], start)
+        results: list[tuple[list[str], ListingResult]] = []
+        if not split:
+            # One multireddit listing for all; a first page that shows the window is past the cap splits it.
+            whole = await collect(readable, probe=len(readable) > 1)
+            results.append((readable, whole))
+            split = whole.truncated and len(readable) > 1
+        if split:
+            # Reddit caps each listing at ~1,000 items: one listing per subreddit reaches further.
+            results = [([name], await collect([name])) for name in readable]
+        posts = list({p.reddit_id: p for _, r in results for p in r.posts}.values())
+        posts.sort(key=lambda p: p.created_at)
+        cut = [(names, r) for names, r in results if r.truncated]
+        for names, result in cut:
+            notes.append(self._truncation_note(names, result.reachable_from, start, bool(query), len(readable)))
+        await on_progress(len(posts), len(posts))
+        return PostBatch(posts=posts, api_calls=context.calls, truncated=bool(cut), notes=notes)
+
+    def _listing(
+        self, context: CallContext, names: list[str], query: str | None, t: str
+    ) -> tuple[str, Callable[[str | None, int], Awaitable[Page]]]:
+        """The cache key of a (multi)reddit listing, and how to fetch its pages."""
+        multi = "+".join(names)
         params: dict[str, str | int] = {"limit": PAGE_SIZE}
-        natural_start = REDDIT_FOUNDED
-        if request.keywords:
-            query = lucene_query(request.keywords)
-            t, natural_start = time_filter(start, now)
+        if query:
             path = f"r/{multi}/search/"
             params |= {"q": query, "restrict_sr": "on", "sort": "new", "syntax": "lucene", "t": t}
             key = f"search:{multi.lower()}:{query}"
@@ -118,17 +157,7 @@ class RedditSource:
             page: Page = await self.api.get(context, path, page_params)
             return page
 
-        async def on_page(posts: int) -> None:
-            nonlocal seen
-            seen += posts
-            await on_progress(seen, 0)
-
-        listing = ListingCache(self.database, ttl=self.ttl, natural_start=natural_start)
-        result = await listing.collect(key, fetch, start, end, now, on_page)
-        if result.truncated:
-            notes.append(self._truncation_note(readable, result.reachable_from, start, bool(request.keywords)))
-        await on_progress(len(result.posts), len(result.posts))
-        return PostBatch(posts=result.posts, api_calls=context.calls, truncated=result.truncated, notes=notes)
+        return key, fetch
 
     async def fetch_comments(
         self, posts: Sequence[RedditItem], max_calls: int, on_progress: ProgressCallback
@@ -155,16 +184,18 @@ class RedditSource:
             notes.append("This analysis goes on with " + ", ".join(f"r/{n}" for n in readable) + ".")
         return readable, notes
 
-    def _truncation_note(self, subreddits: list[str], reachable_from: datetime, start: datetime, search: bool) -> str:
+    def _truncation_note(
+        self, names: list[str], reachable_from: datetime, start: datetime, search: bool, subreddits: int
+    ) -> str:
         days = max(1, math.floor((self.clock() - reachable_from).total_seconds() / 86400))
         what = "search results" if search else "posts"
-        narrow = ["fewer subreddits"] if len(subreddits) > 1 else []
+        narrow = ["fewer subreddits"] if subreddits > 1 else []
         narrow += [f"a shorter window (the last {days} days are complete)"]
         if not search:
             narrow.append("keywords")
         return (
             f"This result is truncated: Reddit lists only the newest ~{LISTING_CAP:,} {what} of "
-            + "+".join(f"r/{s}" for s in subreddits)
+            + "+".join(f"r/{s}" for s in names)
             + f", which reach back to {reachable_from:%Y-%m-%d %H:%M} UTC, not to {start:%Y-%m-%d %H:%M} UTC. "
             + "To cover the whole window, narrow the request: "
             + ", ".join(narrow)

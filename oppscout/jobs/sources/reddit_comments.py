@@ -25,7 +25,7 @@ from oppscout.jobs.sources.reddit_json import comment_from_praw
 # Comments per tree in the first call; Reddit returns at most about 500.
 COMMENT_LIMIT = 200
 # Share of the budget kept for "load more" calls: the rest buys one tree per post.
-MORE_SHARE = 0.1
+MORE_SHARE = 0.05
 
 
 def worth(post: RedditItem) -> float:

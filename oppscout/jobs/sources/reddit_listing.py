@@ -61,17 +61,35 @@ class ListingCache:
         self.ttl = ttl
         self.natural_start = natural_start
 
+    async def unreachable(self, key: str, start: datetime) -> bool:
+        """Whether the cache already knows that listing ``key`` cannot reach back to ``start``."""
+        async with self.database.unit_of_work() as session:
+            cached = await RedditCacheRepository(session).listing(key)
+        return cached is not None and cached.reached_cap and cached.start > start
+
     async def collect(
-        self, key: str, fetch: FetchPage, start: datetime, end: datetime, now: datetime, on_page: PageSeen
+        self,
+        key: str,
+        fetch: FetchPage,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        on_page: PageSeen,
+        *,
+        probe: bool = False,
     ) -> ListingResult:
-        """Posts of listing ``key`` created in [start, end]; ``fetch`` is called only for what is missing."""
+        """Posts of listing ``key`` created in [start, end]; ``fetch`` is called only for what is missing.
+
+        With ``probe``, a fresh walk stops after its first page when that page shows the window
+        holds more than the cap: the result is then truncated, and the caller splits the listing.
+        """
         async with self.database.unit_of_work() as session:
             cached = await RedditCacheRepository(session).listing(key)
         pages = 0
         coverage = cached
         # Within the TTL the cached newest edge counts as current; after it, only what is newer is fetched.
         if coverage is None or (end > coverage.end and now - coverage.end > self.ttl):
-            coverage, walked = await self._walk_newest(key, fetch, start, now, coverage, on_page)
+            coverage, walked = await self._walk_newest(key, fetch, start, now, coverage, on_page, probe)
             pages += walked
         while coverage.start > start and coverage.older_cursor and not coverage.reached_cap:
             coverage, walked = await self._walk_older(key, fetch, start, coverage, on_page)
@@ -88,6 +106,7 @@ class ListingCache:
         now: datetime,
         cached: ListingCoverage | None,
         on_page: PageSeen,
+        probe: bool = False,
     ) -> tuple[ListingCoverage, int]:
         """Page from the newest item down to the window start, or down to the cached stretch."""
         target = start if cached is None else cached.end
@@ -95,6 +114,11 @@ class ListingCache:
         while True:
             await self._page(key, fetch, walk, now, on_page)
             reached = walk.oldest is not None and walk.oldest < target
+            if probe and cached is None and not (reached or walk.ended) and self._beyond_cap(walk, start, now):
+                # Marked as capped, so a repeat splits at once instead of probing again.
+                coverage = replace(self._fresh_coverage(key, walk, now), older_cursor=None, reached_cap=True)
+                await self._save(coverage)
+                return coverage, walk.pages
             if cached is None:
                 # Fresh listing: the cache holds [oldest seen, now] after every page.
                 await self._save(self._fresh_coverage(key, walk, now))
@@ -157,6 +181,14 @@ class ListingCache:
             await repo.save_posts(posts, fetched_at)
             await repo.add_listing_posts(key, [p.reddit_id for p in posts])
         await on_page(len(posts))
+
+    @staticmethod
+    def _beyond_cap(walk: _Walk, start: datetime, now: datetime) -> bool:
+        """Whether, at the rate seen so far, the window holds more items than Reddit lists."""
+        if walk.oldest is None or walk.oldest >= now:
+            return False
+        estimate = walk.count * (now - start).total_seconds() / (now - walk.oldest).total_seconds()
+        return estimate > CAP_SUSPECT
 
     def _capped(self, walk: _Walk) -> bool:
         return walk.ended and walk.count >= CAP_SUSPECT

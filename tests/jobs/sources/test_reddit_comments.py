@@ -52,7 +52,7 @@ async def test_the_budget_buys_the_most_engaged_posts_first(source: RedditSource
     trees = [r.path.split("/")[2] for r in small_fake.api_requests() if r.path.startswith("/comments/")]
     chosen, _ = choose_posts(posts, 5)
     assert trees == [p.reddit_id for p in chosen]
-    assert len(trees) == 4, "a tenth of the budget is kept for 'load more'"
+    assert len(trees) == 4, "a share of the budget is kept for 'load more'"
     assert all(p.num_comments > 0 for p in chosen)
     median = sorted(p.num_comments for p in posts)[len(posts) // 2]
     assert all(p.num_comments >= median for p in chosen)

@@ -90,22 +90,50 @@ async def test_keywords_search_with_lucene_sorted_new_in_the_smallest_time_filte
 async def test_listing_cap_truncates_and_says_how_to_narrow(
     settings: Settings, database: Database, make_fake: MakeFake
 ) -> None:
-    server = make_fake(["smallbusiness", "freelance"], spread_days=20)
+    # 2,000 posts in 20 days: more than the ~1,000 Reddit lists.
+    server = make_fake(["freelance"], spread_days=20, copies=2)
     source = RedditSource(reddit_settings(settings, server), database)
-    request = make_request(["smallbusiness", "freelance"], 19)
+    request = make_request(["freelance"], 19)
 
     batch = await source.fetch_posts(request, ProgressLog())
 
     wanted = expected_ids(server, request)
     assert len(wanted) > 1500
     assert batch.truncated
-    # Everything reachable was kept: the newest 1,000 of the multireddit.
+    # Everything reachable was kept: the newest 1,000.
     newest = sorted(server.fake.posts, key=lambda p: -float(p["created_utc"]))[:1000]
     assert {p.reddit_id for p in batch.posts} == {p["id"] for p in newest} & wanted
     assert len(listing_requests(server)) == 10
     note = " ".join(batch.notes)
     assert "truncated" in note and "narrow the request" in note and "shorter window" in note
     await source.close()
+
+
+async def test_a_multireddit_past_the_cap_is_split_per_subreddit(
+    settings: Settings, database: Database, make_fake: MakeFake
+) -> None:
+    server = make_fake(["smallbusiness", "freelance"], spread_days=20)
+    source = RedditSource(reddit_settings(settings, server), database)
+    request = make_request(["smallbusiness", "freelance"], 19)
+
+    batch = await source.fetch_posts(request, ProgressLog())
+    server.fake.requests.clear()
+    again = await source.fetch_posts(request, ProgressLog())
+
+    wanted = expected_ids(server, request)
+    assert len(wanted) > 1000
+    assert {p.reddit_id for p in batch.posts} == wanted and not batch.truncated
+    # One probe page of the multireddit, then each subreddit's own listing.
+    assert batch.api_calls <= 1 + 1 + sum(math.ceil(len(wanted & sub) / 100) + 1 for sub in by_sub(server))
+    assert again.api_calls == 0, "the split is remembered: a repeat does not probe again"
+    await source.close()
+
+
+def by_sub(server: FakeRedditServer) -> list[set[str]]:
+    subs: dict[str, set[str]] = {}
+    for post in server.fake.posts:
+        subs.setdefault(post["subreddit"], set()).add(post["id"])
+    return list(subs.values())
 
 
 async def test_deleted_and_removed_posts_are_not_shown(
