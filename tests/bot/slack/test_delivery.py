@@ -87,6 +87,19 @@ async def test_progress_is_one_message_whose_updates_are_throttled(settings: Set
     assert all(c.args["ts"] == created for c in fake_slack.of("chat.update"))
 
 
+async def test_a_rate_limited_update_is_retried_after_slacks_retry_after(
+    settings: Settings, fake_slack: FakeSlack
+) -> None:
+    clock = Clock()
+    slack = notifier(settings, fake_slack, clock)
+    created = await slack.deliver(StageEvent(analysis_id="a1", stage=Stage.REDDIT_COLLECTION), view())
+    assert created is not None
+    fake_slack.rate_limited["chat.update"] = 1
+    await slack.deliver(StageEvent(analysis_id="a1", stage=Stage.AI_ANALYSIS), view(created))
+    assert len(fake_slack.of("chat.update")) == 2  # the 429, then the retry
+    assert fake_slack.messages[created]["text"] == "⏳ finding opportunities…"
+
+
 async def test_cost_warning_is_its_own_reply_in_the_thread(settings: Settings, fake_slack: FakeSlack) -> None:
     slack = notifier(settings, fake_slack, Clock())
     cost = CostBreakdown(total=Decimal("1.2"), budget=Decimal("2"))
