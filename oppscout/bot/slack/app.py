@@ -63,7 +63,14 @@ def build_slack_app(
         oauth_settings=workspaces.oauth_settings(),
     )
     fetcher = AudioFetcher(settings.slack_max_audio_bytes)
-    conversations = SlackConversations(chat, runtime.service, runtime.database, workspaces, fetcher)
+    conversations = SlackConversations(
+        chat,
+        runtime.service,
+        runtime.database,
+        workspaces,
+        fetcher,
+        queue_refresh_seconds=settings.slack_progress_update_seconds,
+    )
     home = SlackHome(settings, runtime.database, workspaces)
     register_entry_points(bolt, conversations)
     register_actions(bolt, conversations)
@@ -139,6 +146,7 @@ async def run_slack(runtime: Runtime, chat: ChatService) -> None:
             await handler.start_async()  # type: ignore[no-untyped-call]
         finally:
             await handler.close_async()  # type: ignore[no-untyped-call]
+            await app.conversations.close()
         return
     runner = await serve_http(
         SlackEndpoint(app.bolt), settings.slack_host, settings.slack_port, settings.slack_events_path
@@ -148,3 +156,4 @@ async def run_slack(runtime: Runtime, chat: ChatService) -> None:
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+        await app.conversations.close()

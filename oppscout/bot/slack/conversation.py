@@ -7,6 +7,7 @@ analysis that was just queued gets its progress message, which the worker then e
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 MENTION = re.compile(r"<@[A-Z0-9]+>\s*[:,]?\s*")
+# How long a queued analysis's place in line is kept current; past that the worker's events take over.
+MAX_QUEUE_FOLLOW_SECONDS = 3600.0
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a minute."
 
 
@@ -47,12 +50,22 @@ class SlackConversations:
         database: Database,
         workspaces: SlackWorkspaces,
         fetcher: AudioFetcher | None,
+        *,
+        queue_refresh_seconds: float = 5.0,
     ) -> None:
         self.chat = chat
         self.service = service
         self.database = database
         self.workspaces = workspaces
         self.fetcher = fetcher
+        self.queue_refresh_seconds = max(0.01, queue_refresh_seconds)
+        self._followers: set[asyncio.Task[None]] = set()
+
+    async def close(self) -> None:
+        """Stop refreshing the place in line of queued analyses."""
+        for task in list(self._followers):
+            task.cancel()
+        await asyncio.gather(*self._followers, return_exceptions=True)
 
     async def poster(self, workspace_id: str) -> SlackPoster:
         """The poster with the bot token of ``workspace_id``."""
@@ -121,16 +134,21 @@ class SlackConversations:
         if submission is not None and submission.queued and not submission.duplicate and submission.analysis_id:
             await self._progress_message(poster, ref, submission.analysis_id)
 
+    async def _queue_text(self, analysis_id: str) -> str | None:
+        """The place-in-line text while the analysis is queued, None once a worker has it."""
+        try:
+            if (await self.service.get(analysis_id)).status != AnalysisStatus.QUEUED:
+                return None
+            queue = await self.service.queue_status(analysis_id)
+        except AppError:
+            return "⏳ queued"
+        return queued_text(queue.position, queue.estimated_wait)
+
     async def _progress_message(self, poster: SlackPoster, ref: ThreadRef, analysis_id: str) -> None:
         # The thread's one progress message starts as the place in line; the worker edits it from then on.
-        try:
-            response = await self.service.get(analysis_id)
-            if response.status != AnalysisStatus.QUEUED:
-                return  # a worker already picked it up and posts its own progress
-            queue = await self.service.queue_status(analysis_id)
-            text = queued_text(queue.position, queue.estimated_wait)
-        except AppError:
-            text = "⏳ queued"
+        text = await self._queue_text(analysis_id)
+        if text is None:
+            return  # a worker already picked it up and posts its own progress
         ts = await poster.post(ref.channel_id, text, thread_ts=ref.thread_id, user=ref.user_id)
         if ts is None:
             return
@@ -138,3 +156,22 @@ class SlackConversations:
             conversations = ConversationRepository(session)
             conversation = await conversations.open(ref)
             await conversations.set_progress_message(conversation.id, ts)
+        task = asyncio.create_task(self._follow_queue(poster, ref.channel_id, ts, analysis_id, text))
+        self._followers.add(task)
+        task.add_done_callback(self._followers.discard)
+
+    async def _follow_queue(self, poster: SlackPoster, channel: str, ts: str, analysis_id: str, shown: str) -> None:
+        """Keep the place in line current until a worker starts the analysis (workers post nothing before that)."""
+        deadline = asyncio.get_running_loop().time() + MAX_QUEUE_FOLLOW_SECONDS
+        while asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(self.queue_refresh_seconds)
+            try:
+                text = await self._queue_text(analysis_id)
+            except Exception:  # a refresh is a courtesy; never let it log-spam or crash the bot
+                log.debug("queue refresh failed", exc_info=True)
+                continue
+            if text is None:
+                return
+            if text != shown:
+                await poster.update(channel, ts, text)
+                shown = text

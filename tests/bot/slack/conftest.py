@@ -204,6 +204,7 @@ async def open_rig(settings: Settings, fake: FakeSlack, **extra: Any) -> AsyncIt
     finally:
         await sender.close()
         await server.cleanup()
+        await app.conversations.close()
         await runtime.close()
 
 

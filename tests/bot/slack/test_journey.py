@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from oppscout.bot.render.blockkit import CANCEL_ACTION, EDIT_ACTION, EDIT_MODAL, RUN_ACTION, VOTE_UP_ACTION
 from oppscout.bot.slack.app import build_slack_notifier
 from oppscout.core.analysis.engine import LocalEngine
-from oppscout.core.contract import AnalysisStatus
+from oppscout.core.contract import AnalysisStatus, Stage
 from oppscout.core.db.repositories.feedback import FeedbackRepository
 from oppscout.core.db.tables import AnalysisRow
 from oppscout.core.delivery import ConversationNotifier, FanoutNotifier
 from oppscout.core.settings import Settings
+from oppscout.jobs.queue import stage_job_id
 from oppscout.jobs.sources.demo import DemoSource
 from oppscout.jobs.worker import build_worker
 from tests.bot.slack.conftest import SlackRig, open_rig
@@ -186,3 +187,26 @@ async def test_edit_modal_without_subreddits_is_refused_in_the_modal(rig: SlackR
     assert sent.status == 200
     assert '"response_action":"errors"' in sent.body.replace(" ", "")
     assert "subreddit" in sent.body
+
+
+async def test_the_place_in_line_is_kept_current_while_queued(settings: Settings, fake_slack: FakeSlack) -> None:
+    async with open_rig(settings, fake_slack, slack_progress_update_seconds=0.05) as rig:
+        for n, sub in enumerate(("freelance", "SaaS"), 1):
+            await rig.send.event({"type": "app_mention", "user": "UALICE", "channel": "CGENERAL", "ts": f"1699999999.00{n}000",
+                                  "text": f"<@UBOT> r/{sub}, last 7 days, budget $0.50"})  # fmt: skip
+            await wait_for_queued(rig.fake, n)
+        second = next(m for m in rig.fake.messages.values() if m["text"].startswith("⏳ queued · 1 ahead"))
+        first_id = next(r.id for r in await analyses_in(rig) if "freelance" in str(r.request))
+        # A worker takes the first analysis off the line (as arq does when it starts a job).
+        await rig.runtime.redis.zrem(rig.settings.queue_name, stage_job_id(first_id, Stage.REDDIT_COLLECTION))
+        await rig.fake.wait_for(lambda f: f.messages[second["ts"]]["text"].startswith("⏳ queued · next in line"))
+        assert second["thread_ts"] == "1699999999.002000"
+
+
+async def wait_for_queued(fake: FakeSlack, count: int) -> None:
+    await fake.wait_for(lambda f: sum(m["text"].startswith("⏳ queued") for m in f.messages.values()) == count)
+
+
+async def analyses_in(rig: SlackRig) -> list[AnalysisRow]:
+    async with rig.runtime.database.unit_of_work() as session:
+        return list((await session.execute(select(AnalysisRow))).scalars())
