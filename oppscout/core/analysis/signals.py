@@ -104,8 +104,12 @@ WEIGHTS: dict[SignalKind, float] = {
 FIRST_PERSON = re.compile(
     r"(?<![\w'])(?:i|i'm|i've|i'd|i'll|im|me|my|mine|we|we're|we've|our|ours|us|myself)(?![\w'])", re.IGNORECASE
 )
+# How far before a pain phrase (in characters) the writer's "I", "my" or "we" may stand.
+OWNER_REACH = 80
 # Pain that is over ("I was struggling… then I found") is a story, not a need.
 PAST = re.compile(r"(?<![\w'])(?:was|were|used to|had been)(?![\w'])", re.IGNORECASE)
+# Kinds that count only when they are the writer's own ("she is able to pay $50" is not).
+OWNED = (SignalKind.PAIN, SignalKind.MONEY)
 # "I'm not terrible at design" is no pain.
 NEGATED = re.compile(r"(?<![\w'])(?:not|never|isn'?t|aren'?t|wasn'?t)\s+(?:\w+\s+)?$", re.IGNORECASE)
 # Phrases that are complaints whoever they are addressed to.
@@ -163,7 +167,7 @@ def detect_text(text: str, *, title: bool = False) -> list[Signal]:
             match = pattern.search(sentence)
             if match is None:
                 continue
-            if kind == SignalKind.PAIN and (
+            if kind in OWNED and (
                 NEGATED.search(sentence[max(0, match.start() - 12) : match.start()])
                 or not (title or _owned(sentence, match.start()))
             ):
@@ -175,7 +179,8 @@ def detect_text(text: str, *, title: bool = False) -> list[Signal]:
 def _owned(sentence: str, at: int) -> bool:
     if DIRECT_PAIN.search(sentence):
         return True
-    if not FIRST_PERSON.search(sentence):
+    # The writer must be near the feeling: "we hear about CPAs who hate their jobs" is not our pain.
+    if not FIRST_PERSON.search(sentence[max(0, at - OWNER_REACH) : at + 40]):
         return False
     # "I was struggling with procrastination" (and then solved it) is not a live pain.
     return PAST.search(sentence[max(0, at - 12) : at]) is None
