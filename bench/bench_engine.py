@@ -1,25 +1,58 @@
-"""Local engine: signals per second, and seconds and peak memory for 10,000 posts + 50,000 comments.
+"""Local engine: detector precision/recall on the labels, signals per second, and seconds and peak
+memory for 10,000 posts + 50,000 comments.
 
-Run: uv run python -m bench.bench_engine [--posts 10000 --comments 50000]
+Run: uv run python -m bench.bench_engine [--posts 10000 --comments 50000] [--quality-only]
 Needs ../shared (real 2013 posts). Prints one line per figure for docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import resource
 import time
+from pathlib import Path
 
-from bench.corpus_2013 import build
+from bench.corpus_2013 import DATA, build
+from oppscout.core.analysis.detector import classify
 from oppscout.core.analysis.engine import local_analysis
 from oppscout.core.analysis.signals import detect
+
+LABELS = Path(__file__).resolve().parents[1] / "tests" / "data" / "labels-top-posts-2013.jsonl"
+
+
+def quality() -> None:
+    """Precision and recall of ``classify`` on the labelled posts, per split."""
+    labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
+    csv.field_size_limit(1 << 30)
+    texts: dict[str, tuple[str, str]] = {}
+    for sub in sorted({label["subreddit"] for label in labels}):
+        with (DATA / f"{sub}.csv").open(encoding="utf-8", errors="replace", newline="") as f:
+            texts.update({r["id"]: (r["title"], r["selftext"]) for r in csv.DictReader(f)})
+    for split in ("tune", "holdout", "all"):
+        chosen = [label for label in labels if split in ("all", label["split"])]
+        tp = fp = fn = 0
+        for label in chosen:
+            predicted = classify(*texts[label["id"]]).pain
+            tp += predicted and label["signal"]
+            fp += predicted and not label["signal"]
+            fn += (not predicted) and label["signal"]
+        print(
+            f"detector on {split} labels ({len(chosen)} posts, {tp + fn} signals): "
+            f"precision {tp / max(1, tp + fp):.3f}, recall {tp / max(1, tp + fn):.3f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--comments", type=int, default=50_000)
+    parser.add_argument("--quality-only", action="store_true")
     args = parser.parse_args()
+    quality()
+    if args.quality_only:
+        return
     items, request = build(args.posts, args.comments)
     chars = sum(len(i.text) for i in items)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
