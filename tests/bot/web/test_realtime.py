@@ -169,3 +169,22 @@ async def test_a_revoked_token_cannot_connect(web: WebEnv) -> None:
     client = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await client.connect(web.url, auth={"token": token}, wait_timeout=WAIT)
+
+
+async def test_events_flow_again_after_the_redis_subscription_is_dropped(web: WebEnv) -> None:
+    analysis_id = await web.analysis("rt-grace")
+    grace = Listener()
+    await grace.connect(web.url, await web.token("rt-grace"), "websocket")
+    try:
+        await grace.follow(analysis_id)
+        redis = web.runtime.redis
+        # Drop the web process's pub/sub connection, as a Redis restart or a network cut would.
+        assert await redis.client_kill_filter(_type="pubsub") >= 1
+        while not await redis.pubsub_numpat():
+            await asyncio.sleep(0.05)
+        await RedisEventPublisher(redis).publish(progress(analysis_id, 90))
+        name, data = await grace.next()
+        assert name == f"analysis-{analysis_id}"
+        assert data["progress"]["percent"] == 90
+    finally:
+        await grace.close()
