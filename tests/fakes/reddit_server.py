@@ -274,6 +274,12 @@ class FakeReddit:
 
         return things(root)
 
+    def shown_comment(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A comment as Reddit shows it now (removed ones read as removed)."""
+        if data["id"] in self.removed:
+            return {**data, "body": "[removed]"}
+        return data
+
     def comments_by_id(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         """Comment things by id (for morechildren)."""
         wanted = set(ids)
@@ -370,6 +376,15 @@ class _Handler(BaseHTTPRequestHandler):
             if sub.state == "banned":
                 return 404, {"reason": "banned", "message": "Not Found", "error": 404}
             return 200, {"kind": "t5", "data": self._t5(sub)}
+        if path.rstrip("/") == "/api/info" and "id" in params:
+            things = []
+            for fullname in params["id"].split(","):
+                kind, _, thing_id = fullname.partition("_")
+                if kind == "t3" and (post := fake.post(thing_id)) is not None:
+                    things.append({"kind": "t3", "data": post})
+                elif kind == "t1":
+                    things += [dict(t, data=fake.shown_comment(t["data"])) for t in fake.comments_by_id([thing_id])]
+            return 200, {"kind": "Listing", "data": {"children": things, "after": None, "before": None}}
         if path.rstrip("/") == "/api/info":
             wanted = [n.lower() for n in params.get("sr_name", "").split(",") if n]
             children = [

@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from oppscout.core.contract import AnalysisRequest, utcnow
-from oppscout.core.corpus import RedditItem
+from oppscout.core.corpus import ItemKind, RedditItem
 from oppscout.core.db.database import Database
+from oppscout.core.db.repositories.reddit_cache import RedditCacheRepository
 from oppscout.core.errors import InvalidRequestError
 from oppscout.core.ports import CommentBatch, PostBatch, ProgressCallback
 from oppscout.core.settings import Settings
@@ -26,6 +27,7 @@ from oppscout.core.subreddit_names import SubredditName, SubredditResolution, Su
 from oppscout.jobs.sources.rate_limit import CallContext, RedditCaller
 from oppscout.jobs.sources.reddit_api import RedditApi, build_reddit
 from oppscout.jobs.sources.reddit_comments import CommentCollector
+from oppscout.jobs.sources.reddit_json import is_gone, strip_kind
 from oppscout.jobs.sources.reddit_listing import (
     LISTING_CAP,
     PAGE_SIZE,
@@ -34,7 +36,7 @@ from oppscout.jobs.sources.reddit_listing import (
     ListingResult,
     Page,
 )
-from oppscout.jobs.sources.reddit_names import SubredditChecker
+from oppscout.jobs.sources.reddit_names import INFO_BATCH, SubredditChecker
 
 # Reddit's search time filters, smallest first. "month" is taken as 28 days so it always covers.
 TIME_FILTERS: tuple[tuple[str, timedelta | None], ...] = (
@@ -91,6 +93,32 @@ class RedditSource:
     async def resolve_subreddits(self, names: Sequence[str]) -> SubredditResolution:
         """What Reddit makes of each name ("small business" → r/smallbusiness, to confirm with the user)."""
         return await self.names.resolve(CallContext(), names, self.clock())
+
+    async def still_visible(self, items: Sequence[RedditItem]) -> set[str]:
+        """Ids of the items still up on Reddit, 100 per call; deleted or removed ones are also dropped from the cache.
+
+        For the quotes an analysis is about to show: content taken down on Reddit is not shown.
+        """
+        context = CallContext()
+        visible: set[str] = set()
+        gone: list[RedditItem] = []
+        for start in range(0, len(items), INFO_BATCH):
+            batch = items[start : start + INFO_BATCH]
+            fullnames = [("t3_" if i.kind is ItemKind.POST else "t1_") + i.reddit_id for i in batch]
+            listing = await self.api.get(context, "api/info/", {"id": ",".join(fullnames)})
+            up = {
+                strip_kind(str(c["data"].get("name") or c["data"]["id"]))
+                for c in listing["data"]["children"]
+                if not is_gone(c["kind"], c["data"])
+            }
+            visible |= up
+            gone += [i for i in batch if i.reddit_id not in up]
+        if gone:
+            async with self.database.unit_of_work() as session:
+                repo = RedditCacheRepository(session)
+                await repo.forget_posts([i.reddit_id for i in gone if i.kind is ItemKind.POST])
+                await repo.forget_comments([i.reddit_id for i in gone if i.kind is ItemKind.COMMENT])
+        return visible
 
     async def fetch_posts(self, request: AnalysisRequest, on_progress: ProgressCallback) -> PostBatch:
         """Posts of the request's readable subreddits in its window (matching its keywords when given)."""

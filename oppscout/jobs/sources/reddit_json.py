@@ -41,6 +41,14 @@ def post_is_gone(data: dict[str, Any]) -> bool:
     return (data.get("author") or "[deleted]") == "[deleted]"
 
 
+def is_gone(kind: str, data: dict[str, Any]) -> bool:
+    """Whether a ``t3`` or ``t1`` object was deleted or removed on Reddit."""
+    if kind == "t3":
+        return post_is_gone(data)
+    body = str(data.get("body") or "").strip()
+    return body in GONE_TEXT or (data.get("author") or "[deleted]") == "[deleted]"
+
+
 def post_from_json(data: dict[str, Any]) -> RedditItem | None:
     """A post from a ``t3`` object's data (API listing or dump line); None when it is gone."""
     if post_is_gone(data):

@@ -83,3 +83,20 @@ async def test_a_429_while_reading_comments_is_waited_out(source: RedditSource, 
     assert trees.count(refused) == 2, "the refused tree is asked for again"
     assert refused in {c.post_id for c in batch.comments}
     assert batch.api_calls <= 4, "the retry counts against the budget"
+
+
+async def test_content_taken_down_since_collection_is_not_shown(
+    source: RedditSource, small_fake: FakeRedditServer
+) -> None:
+    posts = await collected_posts(source)
+    comments = (await source.fetch_comments(posts, 3, ProgressLog())).comments
+    quoted = [posts[0], posts[1], comments[0], comments[1]]
+    small_fake.fake.removed.update({posts[1].reddit_id, comments[1].reddit_id})
+    small_fake.fake.requests.clear()
+
+    visible = await source.still_visible(quoted)
+
+    assert visible == {posts[0].reddit_id, comments[0].reddit_id}
+    assert len(small_fake.api_requests()) == 1, "up to 100 items are checked in one call"
+    again = await source.fetch_comments(posts, 3, ProgressLog())
+    assert comments[1].reddit_id not in {c.reddit_id for c in again.comments}, "the cached copy was forgotten"

@@ -152,6 +152,14 @@ class RedditCacheRepository:
             await self.session.execute(delete(RedditCommentRow).where(RedditCommentRow.post_id.in_(chunk)))
             await self.session.execute(delete(RedditCommentFetchRow).where(RedditCommentFetchRow.post_id.in_(chunk)))
 
+    async def forget_comments(self, reddit_ids: Iterable[str]) -> None:
+        """Drop comments that were deleted or removed on Reddit."""
+        ids = list(reddit_ids)
+        for start in range(0, len(ids), CHUNK):
+            await self.session.execute(
+                delete(RedditCommentRow).where(RedditCommentRow.reddit_id.in_(ids[start : start + CHUNK]))
+            )
+
     async def posts_by_origin(
         self, origin: str, subreddit_keys: Sequence[str], start: datetime, end: datetime
     ) -> list[RedditItem]:
