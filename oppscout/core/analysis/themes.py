@@ -270,6 +270,26 @@ def name(themes: list[Theme]) -> None:
                 break
         # The chosen phrase heard in the most threads leads the name: it is what the theme is about.
         chosen.sort(key=lambda k: (-len(threads[k]), -counts[k], -_relevance(k, theme.centroid)))
+        if len(chosen) < 2:
+            # Too few recurring phrases (a small theme): add the phrases said once that are most
+            # about the theme's core words, those in a post title first ("Stripe froze").
+            titles = [t.post.title for t in theme.threads if t.post is not None]
+            # Where a phrase first appears in a title: titles lead with their subject.
+            in_title: dict[str, int] = {}
+            for title in titles:
+                for key, surface in phrases(title).items():
+                    in_title.setdefault(key, title.find(surface))
+            once = sorted(
+                (k for k in counts if counts[k] == 1 and _relevance(k, theme.centroid) > 0),
+                key=lambda k: (in_title.get(k, 10_000), -_relevance(k, theme.centroid), k),
+            )
+            for key in once:
+                stems = set(key.split())
+                if not stems & used:
+                    used |= stems
+                    chosen.append(key)
+                if len(chosen) == 2:
+                    break
         theme.phrase_keys = chosen
         theme.phrases = [spellings[k].most_common(1)[0][0] for k in chosen] or _fallback(theme)
 

@@ -70,3 +70,17 @@ async def test_scores_spread_and_explain_themselves() -> None:
             "solution_gap",
         }
         assert abs(sum(opp.score_breakdown.values()) - opp.score) <= 1
+
+
+async def test_the_demo_top_five_are_the_problems_the_data_set_is_about() -> None:
+    _, results = await _demo()
+    titles = " | ".join(o.title.lower() for o in results.opportunities[:5])
+    expected = {
+        "late invoice payments": ("late payment", "invoice", "chasing"),
+        "failed card payments": ("failed payment", "card"),
+        "appointment no-shows": ("no-show",),
+        "quarterly estimated taxes": ("estimated tax",),
+        "payment processor holds": ("stripe froze", "payout", "holding"),
+    }
+    found = [name for name, words in expected.items() if any(w in titles for w in words)]
+    assert len(found) >= 4, titles
