@@ -70,6 +70,12 @@ class ScoutCommands(commands.Cog):
         """Cancel an analysis."""
         await self.handlers.cancel(interaction, analysis)
 
+    @status.autocomplete("analysis")
+    @cancel.autocomplete("analysis")
+    async def _analyses(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        choices = await self.handlers.analysis_choices(interaction, current)
+        return [app_commands.Choice(name=label[:100], value=value) for label, value in choices]
+
     @app_commands.command(
         name="scout-watch", description="Re-run a scan on a schedule and tell me when something shows up."
     )

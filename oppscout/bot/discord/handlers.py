@@ -234,6 +234,20 @@ class DiscordHandlers:
                 values.append(f"{prefix}, {name}" if prefix else name)
         return values[:MAX_CHOICES]
 
+    async def analysis_choices(self, interaction: discord.Interaction[Any], current: str) -> list[tuple[str, str]]:
+        """Autocomplete for ``analysis``: the asker's recent analyses here, as (label, id)."""
+        async with self.database.unit_of_work() as session:
+            rows = await AnalysisRepository(session).list_recent(
+                workspace_id=workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY
+            )
+        choices: list[tuple[str, str]] = []
+        for row in rows:
+            if row.requested_by != str(interaction.user.id) or not row.id.startswith(current.strip().lower()):
+                continue
+            subs = ", ".join(f"r/{s}" for s in row.request.get("subreddits", []))
+            choices.append((f"{subs} · {row.status} · {row.created_at:%b %d %H:%M} UTC", row.id))
+        return choices[:MAX_CHOICES]
+
     async def _target(self, interaction: discord.Interaction[Any], given: str | None) -> str | None:
         if given:
             return given.strip()

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 Attachment = tuple[str, bytes]
 """A file to attach: its name and its bytes."""
 
+# The summary pings the person who asked; nothing a worker posts may ever ping a role or @everyone.
+ONLY_USERS = discord.AllowedMentions(everyone=False, roles=False, users=True)
 MOVED_TO_DM = "I couldn't post in the channel you asked from (missing permission), so I'm following up here."
 
 
@@ -166,7 +168,11 @@ class DiscordThreadNotifier:
         if view is not None:
             options["view"] = view
         try:
-            with handle_message_parameters(content=clip(text, 2000), **options) as params:  # type: ignore[arg-type]
+            with handle_message_parameters(
+                content=clip(text, 2000),
+                allowed_mentions=ONLY_USERS,
+                **options,  # type: ignore[arg-type]
+            ) as params:
                 message = await http.send_message(channel_id, params=params)
         finally:
             for f in files:

@@ -182,3 +182,29 @@ async def test_cancel_button_drops_the_request(gateway: Gateway) -> None:
     gateway.click(question, next(i for i in custom_ids(question) if ":cancel:" in i))
     await server.wait_for(lambda: any("dropped it" in t for t in texts(server, int(question["channel_id"]))))
     assert await analyses(gateway) == []
+
+
+async def test_status_and_cancel_autocomplete_the_askers_analyses(gateway: Gateway) -> None:
+    await scan_in_thread(gateway)
+    (analysis_id,) = await analyses(gateway)
+    for command in ("scout-status", "scout-cancel"):
+        for user_id, expected in ((USER_ID, [analysis_id]), (USER_ID + 5, [])):
+            payload = gateway.server.interaction(
+                4,
+                {
+                    "id": "1",
+                    "name": command,
+                    "type": 1,
+                    "options": [{"name": "analysis", "type": 3, "value": "", "focused": True}],
+                },
+                channel=gateway.channel,
+                user_id=user_id,
+                guild_id=GUILD_ID,
+            )
+            gateway.dispatch("INTERACTION_CREATE", payload)
+            await gateway.settle()
+            (callback,) = gateway.server.callbacks(payload["token"])
+            choices = callback["data"]["choices"]
+            assert [c["value"] for c in choices] == expected
+            if expected:
+                assert choices[0]["name"].startswith("r/smallbusiness, r/freelance · queued")
