@@ -16,6 +16,7 @@ from oppscout.core.settings import Settings
 from oppscout.core.watches import WatchService, WatchSpec
 from oppscout.jobs.watch_tasks import run_watches
 from oppscout.runtime import Runtime
+from tests.fakes.smtp_server import smtp_server
 from tests.helpers import make_request
 from tests.jobs.worker_harness import running_worker, wait_for_status
 
@@ -67,3 +68,27 @@ async def test_crossing_the_cost_threshold_dms_the_requester_once(priced_runtime
     assert user == "ana"
     assert "Spend passed your cost alert of $0.05" in text
     assert submission.analysis_id[:8] in text
+
+
+async def test_the_final_summary_is_emailed_when_the_requester_asked_for_email(settings: Settings) -> None:
+    with smtp_server() as (mailbox, port):
+        runtime = await Runtime.open(settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port}))
+        try:
+            await WatchService(runtime.database, runtime.settings).set_email(ANA, "ana@example.com")
+            request = make_request()
+            request.notification_preferences.email = True
+            async with running_worker(runtime):
+                submission = await runtime.service.submit(request, thread=ANA)
+                await wait_for_status(runtime, submission.analysis_id, AnalysisStatus.COMPLETED)
+                async with asyncio.timeout(30):
+                    while not mailbox.messages:
+                        await asyncio.sleep(0.05)
+        finally:
+            await runtime.close()
+    (email,) = mailbox.messages
+    assert email["To"] == "ana@example.com"
+    body = email.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    text = body.decode()
+    assert f"(id {submission.analysis_id})" in text
+    assert "1. " in text and "score" in text

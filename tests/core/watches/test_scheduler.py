@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
+from oppscout.core.db.repositories.watches import WatchRepository
 from oppscout.core.watches import WatchScheduler, WatchSpec
 from tests.core.watches.conftest import OWNER, Watches, opportunity
 
@@ -119,3 +120,32 @@ async def test_a_running_run_holds_its_whole_budget(watches: Watches) -> None:
     await watches.scheduler.tick()
     runs = await watches.runs(watch.id)
     assert [r.max_cost_usd for r in runs] == [Decimal("1"), Decimal("0.5")]
+
+
+async def test_watch_runs_also_stay_within_the_workspace_cap(watches: Watches) -> None:
+    await watches.spend.set_caps("ws1", workspace_monthly=Decimal("0.4"), user_monthly=None)
+    watch = await watches.service.create(OWNER, WatchSpec(subreddits=["SaaS"], cadence_hours=24))
+    await watches.scheduler.tick()
+    (run,) = await watches.runs(watch.id)
+    assert run.max_cost_usd == Decimal("0.4")  # not the $1 a run may usually spend
+    watches.clock.advance(days=1)
+    assert (await watches.scheduler.tick()).started == []  # the running run holds the rest of the cap
+    assert any("the monthly spend cap is reached" in t for t in watches.dms())
+
+
+async def test_a_run_recorded_before_a_crash_is_submitted_by_a_later_tick(watches: Watches) -> None:
+    watch = await watches.service.create(OWNER, WatchSpec(subreddits=["SaaS"], cadence_hours=24))
+    async with watches.database.unit_of_work() as session:
+        repo = WatchRepository(session)
+        await repo.claim(watch.id, watch.next_run_at, watch.next_run_at + timedelta(days=1))
+        start = watches.clock() - timedelta(days=1)
+        await repo.add_run(watch.id, start, watches.clock(), Decimal("1"), watches.clock())
+    assert (await watches.runs(watch.id))[0].analysis_id is None
+    await watches.scheduler.tick()
+    assert (await watches.runs(watch.id))[0].analysis_id is None  # maybe still being submitted
+    watches.clock.advance(minutes=2)
+    await watches.scheduler.tick()
+    (run,) = await watches.runs(watch.id)
+    assert run.analysis_id is not None
+    request = await watches.request_of(run.analysis_id)
+    assert request.time_range.start == start
