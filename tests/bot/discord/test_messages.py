@@ -8,7 +8,7 @@ from typing import Any
 from oppscout.bot.discord.app import minimal_intents
 from tests.bot.discord.conftest import GUILD_ID, USER_ID, Gateway, ScriptedTranscriber
 from tests.bot.discord.helpers import custom_ids, texts, with_button
-from tests.fakes.discord_server import BOT_USER_ID
+from tests.fakes.discord_gateway import BOT_USER_ID
 
 MENTION = f"<@{BOT_USER_ID}>"
 

@@ -13,7 +13,7 @@ from oppscout.core.delivery import ThreadView
 from oppscout.core.events import NoticeEvent, ProgressEvent
 from tests.bot.discord.conftest import GUILD_ID, USER_ID, Gateway
 from tests.bot.discord.helpers import custom_ids, texts, with_button
-from tests.fakes.discord_server import ALL_NEEDED_PERMISSIONS
+from tests.fakes.discord_gateway import ALL_NEEDED_PERMISSIONS
 
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES = 1 << 11
