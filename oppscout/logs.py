@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from typing import TextIO
 
 from oppscout.core.log_context import JobContextFilter
 
@@ -31,9 +32,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(level: str, fmt: str, *, quiet: bool = False) -> None:
-    """Install one handler on the root logger with the job-context filter."""
-    handler = logging.StreamHandler()
+def configure(level: str, fmt: str, *, quiet: bool = False, stream: TextIO | None = None) -> None:
+    """Install one handler (on stderr unless ``stream`` is given) on the root logger with the job-context filter."""
+    handler = logging.StreamHandler(stream)
     handler.addFilter(JobContextFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
