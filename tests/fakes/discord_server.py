@@ -81,6 +81,7 @@ class FakeDiscord(GatewayPayloads):
         r.add_post("/api/v10/webhooks/{app}/{token}", self._followup)
         r.add_post("/api/v10/channels/{cid}/messages", self._send)
         r.add_patch("/api/v10/channels/{cid}/messages/{mid}", self._edit)
+        r.add_delete("/api/v10/channels/{cid}/messages/{mid}", self._delete)
         r.add_post("/api/v10/channels/{cid}/messages/{mid}/threads", self._thread_from_message)
         r.add_post("/api/v10/channels/{cid}/typing", self._typing)
         r.add_post("/api/v10/users/@me/channels", self._open_dm)
@@ -285,6 +286,13 @@ class FakeDiscord(GatewayPayloads):
             return _json(MISSING_PERMISSIONS, status=403)
         self._apply_edit(message, request[BODY] or {}, request[FILES])
         return _json(self._public(message))
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        message = self.messages.get(int(request.match_info["mid"]))
+        if message is None or int(message["channel_id"]) != int(request.match_info["cid"]):
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        del self.messages[int(message["id"])]
+        return web.Response(status=204)
 
     async def _thread_from_message(self, request: web.Request) -> web.Response:
         channel_id = int(request.match_info["cid"])

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,20 +24,16 @@ from oppscout.bot.discord.places import (
     place_for_message,
     ref_for_channel,
 )
-from oppscout.bot.discord.views import EditModal, confirm_view
+from oppscout.bot.discord.replies import ConversationReplies, submission_lines
+from oppscout.bot.discord.views import EditModal
 from oppscout.bot.discord.voice import check_limits, voice_attachment
 from oppscout.bot.render.embeds import clip
-from oppscout.bot.render.text import queue_line
-from oppscout.core.contract import AnalysisRequest, utcnow
-from oppscout.core.conversation.chat import ChatOutcome, ChatService, describe_status
+from oppscout.core.contract import AnalysisRequest
+from oppscout.core.conversation.chat import describe_status
 from oppscout.core.conversation.dialog import HELP_TEXT, describe, friendly
-from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
-from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
-from oppscout.core.db.repositories.inbound_events import InboundEventRepository
-from oppscout.core.errors import AppError, InvalidRequestError, NotFoundError
-from oppscout.core.service import AnalysisService, Submission
-from oppscout.core.settings import Settings
+from oppscout.core.db.repositories.conversations import ThreadRef
+from oppscout.core.errors import InvalidRequestError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +50,6 @@ NO_ANALYSIS = "You have no analysis here yet. Start one with `/scout`."
 MENTION = re.compile(r"<@!?\d+>")
 SPLIT = re.compile(r"[\s,;]+")
 AUTOCOMPLETE_HISTORY = 50
-INTERACTION_ALREADY_ACKNOWLEDGED = 40060
 MAX_CHOICES = 25
 
 
@@ -69,96 +63,8 @@ def workspace_of(interaction: discord.Interaction[Any]) -> str:
     return str(interaction.guild_id) if interaction.guild_id else "dm"
 
 
-class DiscordHandlers:
+class DiscordHandlers(ConversationReplies):
     """The bot's behaviour, independent of how discord.py delivers events."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        chat: ChatService,
-        analyses: AnalysisService,
-        database: Database,
-        *,
-        now: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.settings = settings
-        self.chat = chat
-        self.analyses = analyses
-        self.database = database
-        self.now = now
-
-    # ---- plumbing ---------------------------------------------------------------------------
-
-    async def first_time(self, key: str) -> bool:
-        """True the first time ``key`` is seen; redeliveries and double clicks get False."""
-        async with self.database.unit_of_work() as session:
-            return await InboundEventRepository(session).remember(key)
-
-    async def _once(self, interaction: discord.Interaction[Any]) -> bool:
-        if await self.first_time(f"discord:interaction:{interaction.id}"):
-            return True
-        log.info("ignoring repeated interaction %s", interaction.id)
-        return False
-
-    async def _defer_once(self, interaction: discord.Interaction[Any]) -> bool:
-        """Acknowledge at once (Discord allows 3 seconds), then make sure the interaction is new.
-
-        Deferring comes first so that the database is never between the user and the 3-second
-        limit. A replayed interaction is refused by Discord (40060) and ends here quietly.
-        """
-        try:
-            await interaction.response.defer(thinking=True)
-        except discord.HTTPException as error:
-            if error.code == INTERACTION_ALREADY_ACKNOWLEDGED:
-                log.info("interaction %s was already acknowledged", interaction.id)
-                return False
-            raise
-        return await self._once(interaction)
-
-    async def _conversation(self, ref: ThreadRef) -> tuple[str | None, bool]:
-        async with self.database.unit_of_work() as session:
-            row = await ConversationRepository(session).open(ref)
-            return row.analysis_id, (row.state or {}).get("phase") == "confirming"
-
-    async def reply(self, place: Place, outcome: ChatOutcome, ref: ThreadRef) -> None:
-        """Post a chat outcome; a pending confirmation gets Run / Edit / Cancel buttons."""
-        texts = list(outcome.messages)
-        texts += _submission_lines(outcome.submission)
-        _, confirming = await self._conversation(ref)
-        view = confirm_view(int(ref.user_id)) if confirming and outcome.submission is None else None
-        await place.send("\n\n".join(texts) or "…", view=view)
-        await self.start_progress(place, outcome.submission)
-
-    async def start_progress(self, place: Place, submission: Submission | None) -> None:
-        """Post the progress message the worker will edit in place, so the wait is visible at once."""
-        if submission is None or submission.duplicate or not submission.queued or not submission.analysis_id:
-            return
-        try:
-            queued = await self.analyses.queue_status(submission.analysis_id)
-            line = queue_line(queued.position, queued.estimated_wait)
-        except AppError:
-            line = "queued"
-        await place.send(f"⏳ {line}")
-        if not place.sent:
-            return
-        message = place.sent[-1]
-        channel_id = str(message.channel.id)
-        # The worker edits this message; when we ended up in DMs, it must know the channel too.
-        progress_id = str(message.id) if channel_id == place.ref.channel_id else f"{channel_id}/{message.id}"
-        async with self.database.unit_of_work() as session:
-            conversations = ConversationRepository(session)
-            row = await conversations.for_analysis(submission.analysis_id)
-            if row is not None and row.progress_message_id is None:
-                await conversations.set_progress_message(row.id, progress_id)
-
-    @staticmethod
-    async def answer(interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = False) -> None:
-        """Reply to an interaction whether or not it was deferred."""
-        text = clip(text, 2000)
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=ephemeral)
-        else:
-            await interaction.response.send_message(text, ephemeral=ephemeral)
 
     # ---- slash commands ---------------------------------------------------------------------
 
@@ -208,7 +114,7 @@ class DiscordHandlers:
         header = f"🔎 **{interaction.user.display_name}** started a scan: {describe(request)}"
         place = await place_for_interaction(interaction, " ".join(f"r/{s}" for s in request.subreddits), header)
         submission = await self.analyses.submit(request, thread=place.ref, idempotency_key=f"discord:{interaction.id}")
-        lines = [f"Starting: {describe(request)}.", *_submission_lines(submission)]
+        lines = [f"Starting: {describe(request)}.", *submission_lines(submission)]
         await place.send("\n\n".join(lines))
         await self.start_progress(place, submission)
 
@@ -379,13 +285,3 @@ class DiscordHandlers:
         else:
             outcome = await self.chat.handle(ref, text or "help", idempotency_key=key)
         await self.reply(place, outcome, ref)
-
-
-def _submission_lines(submission: Submission | None) -> list[str]:
-    if submission is None:
-        return []
-    if submission.duplicate:
-        return ["That request was already started; its progress is in this conversation."]
-    if not submission.queued:
-        return [submission.message] if submission.message else []
-    return ["I'll keep progress, cost warnings and the summary here."]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+import discord
+
 from oppscout.bot.discord.handlers import ALREADY_ANSWERED
+from oppscout.bot.discord.places import Place, ref_for_channel
 from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.db.repositories.conversations import ConversationRepository
 from tests.bot.discord.conftest import GUILD_ID, USER_ID, Gateway
 from tests.bot.discord.helpers import custom_ids, texts, with_button
 
@@ -59,3 +65,20 @@ async def test_a_repeated_message_is_answered_once(gateway: Gateway) -> None:
     await gateway.settle()
     assert len(server.calls("POST", "/threads")) == 1
     assert len(with_button(server, "oppscout:confirm:run")) == 1
+
+
+async def test_no_second_progress_message_when_the_worker_posted_first(gateway: Gateway) -> None:
+    server = gateway.server
+    channel = gateway.bot.get_channel(int(gateway.channel["id"]))
+    assert isinstance(channel, discord.TextChannel)
+    ref = ref_for_channel(channel, guild_id=GUILD_ID, user_id=USER_ID)
+    request = gateway.bot.handlers.build_request("smallbusiness", 7, None, 0.5)
+    submission = await gateway.runtime.service.submit(request, thread=ref)
+    async with gateway.runtime.database.unit_of_work() as session:
+        conversations = ConversationRepository(session)
+        row = await conversations.for_analysis(submission.analysis_id)
+        assert row is not None
+        await conversations.set_progress_message(row.id, "1234")  # a fast worker's progress message
+    user = cast(discord.User, gateway.bot.user)
+    await gateway.bot.handlers.start_progress(Place(ref, channel, user), submission)
+    assert not any(t.startswith("⏳") for t in texts(server, int(gateway.channel["id"])))
