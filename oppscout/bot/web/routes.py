@@ -6,16 +6,16 @@ Every route works inside the caller's workspace: another workspace's analysis is
 # No `from __future__ import annotations` here: the page-size bound in the route signatures comes from
 # settings at runtime, and FastAPI must see the evaluated annotations.
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from oppscout.bot.web.auth import CallerDep
 from oppscout.bot.web.errors import ERROR_RESPONSES
 from oppscout.bot.web.health import HealthMonitor
+from oppscout.core import contract
 from oppscout.core.contract import (
-    AnalysisRequest,
     AnalysisResponse,
     AnalysisStatus,
     CamelModel,
@@ -34,6 +34,21 @@ MAX_OFFSET = 1_000_000
 AnalysisId = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The analysis id returned when it was created.")
 ]
+
+
+class AnalysisRequest(contract.AnalysisRequest):
+    """The contract's AnalysisRequest, as the API accepts it.
+
+    Keywords that are neither text nor a list (``true``, ``42``) are refused here with a message: the
+    contract's own keyword validator iterates the value and would fail with a TypeError (a 500).
+    """
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _keywords_shape(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str | list | tuple):
+            return value
+        raise ValueError("Keywords must be a list of words or phrases, like ['invoice', 'late payment'].")
 
 
 class AnalysisSummary(CamelModel):

@@ -105,6 +105,10 @@ async def test_invalid_requests_say_what_to_change(web: WebEnv, http: httpx.Asyn
     assert over_cap.status_code == 422
     assert "above this workspace's cap of $25" in over_cap.json()["message"]
 
+    keywords_not_a_list = await http.post("/api/v1/analyses", json=request_json(keywords=True), headers=bearer(token))
+    assert keywords_not_a_list.status_code == 422
+    assert keywords_not_a_list.json()["message"].startswith("Keywords must be a list")
+
     not_json = await http.post(
         "/api/v1/analyses", content=b"{not json", headers={**bearer(token), "Content-Type": "application/json"}
     )
