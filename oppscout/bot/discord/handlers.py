@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -280,8 +282,28 @@ class DiscordHandlers(ConversationReplies):
         ref = place.ref
         key = f"discord:{message.id}"
         if voice is not None:
-            audio = await voice.read()
-            outcome = await self.chat.handle_voice(ref, audio, filename=voice.filename, idempotency_key=key)
+            # Transcribing takes a few seconds: "Scout is typing…" shows the message was heard.
+            async with typing_in(place):
+                audio = await voice.read()
+                outcome = await self.chat.handle_voice(ref, audio, filename=voice.filename, idempotency_key=key)
         else:
             outcome = await self.chat.handle(ref, text or "help", idempotency_key=key)
         await self.reply(place, outcome, ref)
+
+
+@asynccontextmanager
+async def typing_in(place: Place) -> AsyncIterator[None]:
+    """Show the typing indicator in the conversation while the body runs; never fail because of it."""
+    if place.channel is None:
+        yield
+        return
+    try:
+        indicator = place.channel.typing()
+        await indicator.__aenter__()
+    except discord.HTTPException:
+        yield
+        return
+    try:
+        yield
+    finally:
+        await indicator.__aexit__(None, None, None)

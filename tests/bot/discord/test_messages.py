@@ -83,6 +83,7 @@ async def test_a_voice_message_is_transcribed_echoed_and_confirmed(
     # The exact bytes of the voice message were downloaded from its attachment URL and transcribed.
     assert transcriber.heard == [audio]
     assert server.calls("GET", "/attachments/")
+    assert server.calls("POST", f"/channels/{dm['id']}/typing")  # "Scout is typing…" while it listens
     assert question["content"].startswith(f"I heard: “{transcriber.text}”")
     # A voice request is always confirmed before it runs, even within the auto-approve budget.
     assert "Estimate" in question["content"]
