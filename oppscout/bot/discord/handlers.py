@@ -132,6 +132,9 @@ class DiscordHandlers(ConversationReplies):
             )
         known: dict[str, str] = {}
         for row in rows:
+            # In DMs the "server" is everyone's DMs: only the asker's own history is theirs to see.
+            if interaction.guild_id is None and row.requested_by != str(interaction.user.id):
+                continue
             for name in row.request.get("subreddits", []):
                 known.setdefault(name.lower(), name)
         chosen = {n.lower().removeprefix("r/") for n in done}
