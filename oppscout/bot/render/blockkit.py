@@ -28,6 +28,7 @@ EDIT_ACTION = "scout_edit"
 CANCEL_ACTION = "scout_cancel"
 VOTE_UP_ACTION = "scout_vote_up"
 VOTE_DOWN_ACTION = "scout_vote_down"
+STOP_ACTION = "scout_stop"
 EDIT_MODAL = "scout_edit_modal"
 
 
@@ -132,6 +133,20 @@ def stage_text(label: str) -> str:
     return f"⏳ {label}…"
 
 
+def progress_blocks(text: str, analysis_id: str | None) -> list[Block]:
+    """The progress message; while the analysis can still be stopped it carries a Stop button."""
+    blocks = section(escape(text))
+    if analysis_id:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "scout_progress",
+                "elements": [button("Stop", STOP_ACTION, analysis_id, "danger")],
+            }
+        )
+    return blocks
+
+
 def final_progress_text(status: AnalysisStatus, detail: str = "") -> str:
     """The progress message once the analysis has ended."""
     marks = {
@@ -151,8 +166,11 @@ def _quote_line(text: str, permalink: str, author: str) -> str:
 def opportunity_blocks(analysis_id: str, rank: int, opportunity: Opportunity, *, quotes: int = 2) -> list[Block]:
     """One opportunity: title and score, the problem in one line, quotes with links, 👍/👎 buttons."""
     problem = " ".join(opportunity.problem.split())
+    # One line: the first sentence, which states the problem; the report has the rest.
+    sentence_end = problem.find(". ")
+    problem = problem[: sentence_end + 1] if 0 < sentence_end < 300 else problem
     head = f"*{rank}. {escape(clip(opportunity.title, 200))}* — score *{opportunity.score}*/100"
-    body = [head, escape(clip(problem, 400))]
+    body = [head, escape(clip(problem, 300))]
     body += [_quote_line(q.text, q.permalink, q.author) for q in opportunity.quotes[:quotes]]
     value = f"{analysis_id}:{rank}"
     return [

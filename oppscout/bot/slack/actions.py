@@ -17,6 +17,7 @@ from oppscout.bot.render.blockkit import (
     EDIT_ACTION,
     EDIT_MODAL,
     RUN_ACTION,
+    STOP_ACTION,
     VOTE_DOWN_ACTION,
     VOTE_UP_ACTION,
     ModalDraft,
@@ -120,6 +121,19 @@ def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
             decision = DECISIONS["edit"].format(user=user)
             await poster.update(ref.channel_id, where["ts"], text, blocks=decided_blocks(text, decision))
         await conversations.turn(ref, modal_message(values), key=f"edit:{view.get('id', '')}:{view.get('hash', '')}")
+
+    @app.action(STOP_ACTION)
+    async def on_stop(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        ref, _, _ = _where(body)
+        poster = await conversations.poster(ref.workspace_id)
+        try:
+            said = await conversations.service.cancel(str(action.get("value", "")))
+        except AppError as error:
+            said = error.message
+        await poster.post(
+            ref.channel_id, f"<@{ref.user_id}> pressed Stop. {said}", thread_ts=ref.thread_id, user=ref.user_id
+        )
 
     async def vote(body: dict[str, Any], action: dict[str, Any], value: int) -> None:
         ref, _, _ = _where(body)

@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Any
 
-from oppscout.bot.render.blockkit import confirmation_blocks, message_blocks, queued_text
+from oppscout.bot.render.blockkit import confirmation_blocks, message_blocks, progress_blocks, queued_text
 from oppscout.bot.slack.audio import AudioFetcher, audio_file
 from oppscout.bot.slack.poster import SlackPoster
 from oppscout.bot.slack.workspaces import SlackWorkspaces
@@ -149,7 +149,8 @@ class SlackConversations:
         text = await self._queue_text(analysis_id)
         if text is None:
             return  # a worker already picked it up and posts its own progress
-        ts = await poster.post(ref.channel_id, text, thread_ts=ref.thread_id, user=ref.user_id)
+        blocks = progress_blocks(text, analysis_id)
+        ts = await poster.post(ref.channel_id, text, thread_ts=ref.thread_id, blocks=blocks, user=ref.user_id)
         if ts is None:
             return
         async with self.database.unit_of_work() as session:
@@ -173,5 +174,5 @@ class SlackConversations:
             if text is None:
                 return
             if text != shown:
-                await poster.update(channel, ts, text)
+                await poster.update(channel, ts, text, blocks=progress_blocks(text, analysis_id))
                 shown = text

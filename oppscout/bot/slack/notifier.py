@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from oppscout.bot.render.blockkit import (
     final_progress_text,
     message_blocks,
+    progress_blocks,
     progress_text,
     queued_text,
     stage_text,
@@ -63,11 +64,21 @@ class SlackThreadNotifier:
         """Show one event in the thread; returns the progress message's ts when this call created it."""
         poster = await self.workspaces.poster(thread.workspace_id)
         if isinstance(event, QueuedEvent):
-            return await self._progress(poster, thread, queued_text(event.position, event.estimated_wait), force=False)
+            return await self._progress(
+                poster,
+                thread,
+                queued_text(event.position, event.estimated_wait),
+                force=False,
+                stoppable=event.analysis_id,
+            )
         if isinstance(event, StageEvent):
-            return await self._progress(poster, thread, stage_text(event.stage.label), force=True)
+            return await self._progress(
+                poster, thread, stage_text(event.stage.label), force=True, stoppable=event.analysis_id
+            )
         if isinstance(event, ProgressEvent):
-            return await self._progress(poster, thread, progress_text(event.progress), force=False)
+            return await self._progress(
+                poster, thread, progress_text(event.progress), force=False, stoppable=event.analysis_id
+            )
         if isinstance(event, CostEvent):
             if event.warning:
                 await self._reply(poster, thread, f"💸 {event.warning}")
@@ -89,24 +100,32 @@ class SlackThreadNotifier:
             return created
         return None
 
-    async def _progress(self, poster: SlackPoster, thread: ThreadView, text: str, *, force: bool) -> str | None:
+    async def _progress(
+        self, poster: SlackPoster, thread: ThreadView, text: str, *, force: bool, stoppable: str | None
+    ) -> str | None:
         ts = thread.progress_message_id
         now = self.clock()
         if ts is None:
-            created = await poster.post(thread.channel_id, text, thread_ts=thread.thread_id, user=thread.user_id)
+            created = await poster.post(
+                thread.channel_id,
+                text,
+                thread_ts=thread.thread_id,
+                blocks=progress_blocks(text, stoppable),
+                user=thread.user_id,
+            )
             if created:
                 self._last_update[created] = now
             return created
         if not force and now - self._last_update.get(ts, float("-inf")) < self.min_update_interval:
             return None  # throttled: the next update or the final state will show newer numbers
         self._last_update[ts] = now
-        await poster.update(thread.channel_id, ts, text)
+        await poster.update(thread.channel_id, ts, text, blocks=progress_blocks(text, stoppable))
         return None
 
     async def _final(
         self, poster: SlackPoster, thread: ThreadView, status: AnalysisStatus, detail: str = ""
     ) -> str | None:
-        created = await self._progress(poster, thread, final_progress_text(status, detail), force=True)
+        created = await self._progress(poster, thread, final_progress_text(status, detail), force=True, stoppable=None)
         if thread.progress_message_id:
             self._last_update.pop(thread.progress_message_id, None)
         return created

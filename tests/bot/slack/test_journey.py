@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from oppscout.bot.render.blockkit import CANCEL_ACTION, EDIT_ACTION, EDIT_MODAL, RUN_ACTION, VOTE_UP_ACTION
+from oppscout.bot.render.blockkit import (
+    CANCEL_ACTION,
+    EDIT_ACTION,
+    EDIT_MODAL,
+    RUN_ACTION,
+    STOP_ACTION,
+    VOTE_UP_ACTION,
+)
 from oppscout.bot.slack.app import build_slack_notifier
 from oppscout.core.analysis.engine import LocalEngine
 from oppscout.core.contract import AnalysisStatus, Stage
@@ -83,6 +90,7 @@ async def test_slash_command_to_summary_with_files_through_a_real_worker(paid_ri
     progress = rig.fake.messages[progress_ts]
     assert progress["edits"] >= 2
     assert progress["text"].startswith("✅ done")
+    assert buttons(progress) == []  # nothing left to stop
     # Cost warnings are their own replies.
     warnings = [t for t in texts if t.startswith("💸")]
     assert warnings
@@ -210,3 +218,18 @@ async def wait_for_queued(fake: FakeSlack, count: int) -> None:
 async def analyses_in(rig: SlackRig) -> list[AnalysisRow]:
     async with rig.runtime.database.unit_of_work() as session:
         return list((await session.execute(select(AnalysisRow))).scalars())
+
+
+async def test_stop_on_the_progress_message_cancels_the_analysis(rig: SlackRig) -> None:
+    await rig.send.event({"type": "app_mention", "user": "UALICE", "channel": "CGENERAL", "ts": "1699999999.000100",
+                          "text": "<@UBOT> r/freelance, last 7 days, budget $0.50"})  # fmt: skip
+    await wait_for_queued(rig.fake, 1)
+    progress = next(m for m in rig.fake.messages.values() if m["text"].startswith("⏳ queued"))
+    assert buttons(progress) == [STOP_ACTION]
+    (analysis,) = await analyses_in(rig)
+    await rig.send.click(progress, STOP_ACTION, analysis.id, user="UBOB")
+    await rig.fake.wait_for(lambda f: any("pressed Stop" in m["text"] for m in f.messages.values()))
+    stopped = next(m for m in rig.fake.messages.values() if "pressed Stop" in m["text"])
+    assert stopped["thread_ts"] == "1699999999.000100"
+    assert "Nothing was charged" in stopped["text"]
+    assert (await rig.runtime.service.get(analysis.id)).status == AnalysisStatus.CANCELLED
