@@ -48,7 +48,8 @@ class RealtimeRelay:
         self.runtime = runtime
         self.metrics = metrics
         settings = runtime.settings
-        origins: list[str] | str = list(settings.web_cors_origins)
+        # None = same origin only; an empty list would switch python-engineio's origin check off entirely.
+        origins: list[str] | None = list(settings.web_cors_origins) or None
         self.sio = socketio.AsyncServer(
             async_mode="asgi",
             cors_allowed_origins=origins,

@@ -188,3 +188,16 @@ async def test_events_flow_again_after_the_redis_subscription_is_dropped(web: We
         assert data["progress"]["percent"] == 90
     finally:
         await grace.close()
+
+
+async def test_a_page_on_a_foreign_origin_cannot_open_a_socket(web: WebEnv) -> None:
+    token = await web.token("rt-heidi")
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(
+            web.url, auth={"token": token}, headers={"Origin": "https://evil.example"}, wait_timeout=WAIT
+        )
+    same_origin = socketio.AsyncClient(reconnection=False)
+    await same_origin.connect(web.url, auth={"token": token}, headers={"Origin": web.url}, wait_timeout=WAIT)
+    assert same_origin.connected
+    await same_origin.eio.disconnect(abort=True)
