@@ -211,3 +211,27 @@ async def test_extra_routes_are_served_without_a_token(tmp_path: Path, clean_red
         assert answer.text == "ok from slack hello"
         assert (await client.post("/slack/events", content=b"x" * 10_000)).status_code == 413
         assert (await client.get("/api/v1/analyses")).status_code == 401
+
+
+async def test_database_down_is_reported_and_requests_get_503_not_401(tmp_path: Path, clean_redis: str) -> None:
+    from oppscout.core.db.database import Database
+
+    async with api(web_settings_for(tmp_path, clean_redis)) as (client, runtime, _):
+        healthy_database = runtime.database
+        # A directory where the SQLite file should be: every connection attempt fails, as with a lost disk.
+        unreachable = Database(f"sqlite+aiosqlite:///{tmp_path}")
+        runtime.database = runtime.service.database = unreachable
+        try:
+            health = await client.get("/api/v1/health")
+            assert health.status_code == 503
+            assert health.json()["components"]["database"]["status"] == "down"
+            features = (await client.get("/api/v1/features")).json()
+            assert features["analysisSubmission"] is False
+            assert "cannot be started or shown" in features["messages"]["analysisSubmission"]
+            listed = await client.get("/api/v1/analyses")
+            assert listed.status_code == 503
+            assert listed.json()["message"] == "The database is unavailable right now; please try again shortly."
+        finally:
+            runtime.database = runtime.service.database = healthy_database
+            await unreachable.close()
+        assert (await client.get("/api/v1/analyses")).status_code == 200
