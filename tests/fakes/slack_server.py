@@ -50,6 +50,7 @@ class FakeSlack:
     client_secret: str = "oauth-client-secret"
     installed: dict[str, str] = field(default_factory=dict)
     rate_limited: dict[str, int] = field(default_factory=dict)
+    missing_scopes: dict[str, str] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     base_url: str = ""
@@ -118,6 +119,8 @@ class FakeSlack:
         expected = {self.app_token} if method == "apps.connections.open" else {self.token, *self.installed}
         if token not in expected:
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        if method in self.missing_scopes:
+            return web.json_response({"ok": False, "error": "missing_scope", "needed": self.missing_scopes[method]})
         if self.rate_limited.get(method, 0) > 0:
             self.rate_limited[method] -= 1
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"})

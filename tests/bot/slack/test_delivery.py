@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from oppscout.bot.render.blockkit import MAX_BLOCKS, MAX_TEXT, message_blocks, summary_blocks
 from oppscout.bot.slack.notifier import SlackThreadNotifier
@@ -109,6 +110,20 @@ async def test_cost_warning_is_its_own_reply_in_the_thread(settings: Settings, f
     (posted,) = fake_slack.of("chat.postMessage")
     assert posted.args["thread_ts"] == "1700000000.000001"
     assert posted.args["text"] == "💸 Spend reached 50%"
+
+
+async def test_a_missing_scope_is_explained_to_the_asker_in_a_dm(
+    settings: Settings, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    fake_slack.missing_scopes["files.getUploadURLExternal"] = "files:write"
+    report = tmp_path / "report.md"
+    report.write_text("# Opportunity report: r/x\n", encoding="utf-8")
+    event = CompletedEvent(analysis_id="a1", results=big_results(1), cost=CostBreakdown(), report_path=str(report))
+    await notifier(settings, fake_slack, Clock()).deliver(event, view("1700000000.000009"))
+    dm = next(c.args for c in fake_slack.of("chat.postMessage") if c.args["channel"] == "DUALICE")
+    assert "files:write" in dm["text"]
+    assert "reinstall" in dm["text"]
+    assert fake_slack.of("conversations.open")[0].args["users"] == "UALICE"
 
 
 def test_summary_of_many_long_opportunities_stays_within_block_kit_limits() -> None:
