@@ -103,7 +103,7 @@ def build_direct_messengers(settings: Settings) -> dict[str, DirectMessenger]:
     from oppscout.core.outbox import ConsoleMessenger
 
     messengers: dict[str, DirectMessenger] = {"console": ConsoleMessenger()}
-    if settings.slack_bot_token is not None:
+    if settings.slack_bot_token is not None or (settings.slack_client_id and settings.slack_client_secret):
         from oppscout.bot.slack.direct import SlackDirectMessenger
 
         messengers["slack"] = SlackDirectMessenger(settings)

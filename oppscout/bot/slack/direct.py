@@ -11,8 +11,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from oppscout.bot.slack.poster import build_client
-from oppscout.core.errors import DeliveryError
+from oppscout.bot.slack.workspaces import SlackWorkspaces
+from oppscout.core.errors import AppError, DeliveryError
 from oppscout.core.settings import Settings
 
 # Slack error codes that will be the same on every retry.
@@ -41,15 +41,23 @@ MAX_TEXT = 40_000
 class SlackDirectMessenger:
     """Sends DMs and channel posts through one Web API client."""
 
-    def __init__(self, settings: Settings, client: AsyncWebClient | None = None) -> None:
-        self.client = client or build_client(settings)
+    def __init__(self, settings: Settings, workspaces: SlackWorkspaces | None = None) -> None:
+        self.workspaces = workspaces or SlackWorkspaces(settings)
+
+    async def _client(self, workspace_id: str) -> AsyncWebClient:
+        # One bot token, or the token of the workspace's OAuth installation.
+        try:
+            return (await self.workspaces.poster(workspace_id)).client
+        except AppError as error:
+            raise DeliveryError(error.message, permanent=True) from error
 
     async def send_dm(self, workspace_id: str, user_id: str, text: str) -> None:
         """DM ``user_id``; raises DeliveryError, permanent when Slack will keep refusing."""
+        client = await self._client(workspace_id)
         try:
-            opened = await self.client.conversations_open(users=user_id)
+            opened = await client.conversations_open(users=user_id)
             channel = opened["channel"]["id"]
-            await self.client.chat_postMessage(channel=channel, text=text[:MAX_TEXT])
+            await client.chat_postMessage(channel=channel, text=text[:MAX_TEXT])
         except SlackApiError as error:
             raise _delivery_error(error) from error
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
@@ -61,8 +69,9 @@ class SlackDirectMessenger:
         """Post in the thread (or the channel), mentioning the person the DM was for."""
         if mention_user_id:
             text = f"<@{mention_user_id}> {text}"
+        client = await self._client(workspace_id)
         try:
-            await self.client.chat_postMessage(channel=channel_id, thread_ts=thread_id or None, text=text[:MAX_TEXT])
+            await client.chat_postMessage(channel=channel_id, thread_ts=thread_id or None, text=text[:MAX_TEXT])
         except SlackApiError as error:
             raise _delivery_error(error) from error
 
