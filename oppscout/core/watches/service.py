@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from oppscout.core.contract import normalize_subreddit, utcnow
-from oppscout.core.contract.request import MAX_KEYWORDS, MAX_SUBREDDITS
+from oppscout.core.contract.request import MAX_KEYWORD_LENGTH, MAX_KEYWORDS, MAX_SUBREDDITS
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.db.repositories.outbox import OutboxRepository
@@ -46,7 +46,13 @@ class WatchService:
                 subreddits.append(name)
         if len(subreddits) > MAX_SUBREDDITS:
             raise InvalidRequestError(f"A watch can follow at most {MAX_SUBREDDITS} subreddits.")
-        keywords = [" ".join(k.split()) for k in spec.keywords if k.strip()][:MAX_KEYWORDS]
+        keywords = [" ".join(k.split()) for k in spec.keywords if k.strip()]
+        if len(keywords) > MAX_KEYWORDS:
+            raise InvalidRequestError(
+                f"A watch can look for at most {MAX_KEYWORDS} keywords; you gave {len(keywords)}."
+            )
+        if any(len(k) > MAX_KEYWORD_LENGTH for k in keywords):
+            raise InvalidRequestError(f"Keywords can be at most {MAX_KEYWORD_LENGTH} characters each.")
         threshold = self.settings.watch_default_threshold if spec.threshold is None else spec.threshold
         if not 0 <= threshold <= 100:
             raise InvalidRequestError("The alert threshold is a score from 0 to 100, like 70.")

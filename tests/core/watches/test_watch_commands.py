@@ -32,6 +32,9 @@ async def test_bad_watches_are_refused_with_what_to_change(watches: Watches) -> 
         await watches.service.create(OWNER, WatchSpec(subreddits=["r/no spaces"]))
     with pytest.raises(InvalidRequestError, match="0 to 100"):
         await watches.service.create(OWNER, WatchSpec(subreddits=["SaaS"], threshold=120))
+    with pytest.raises(InvalidRequestError, match="at most 10 keywords"):
+        await watches.service.create(OWNER, WatchSpec(subreddits=["SaaS"], keywords=[f"k{i}" for i in range(11)]))
+    assert "no watches" in await watches.service.describe_list(OWNER)  # nothing half-made was stored
 
 
 async def test_only_the_owner_changes_a_watch_and_other_workspaces_cannot_see_it(watches: Watches) -> None:
