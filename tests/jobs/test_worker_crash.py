@@ -36,8 +36,8 @@ def worker_process(runtime: Runtime) -> Iterator[subprocess.Popen[bytes]]:
         "OPPSCOUT_REDIS_URL": runtime.redis_url,
         "OPPSCOUT_QUEUE_NAME": settings.queue_name,
         # A short lease, so the job of a killed worker is handed out again within seconds.
-        "OPPSCOUT_STAGE_TIMEOUT_SECONDS": "8",
-        "OPPSCOUT_DEMO_ITEM_DELAY_SECONDS": "0.01",
+        "OPPSCOUT_STAGE_TIMEOUT_SECONDS": "10",
+        "OPPSCOUT_DEMO_ITEM_DELAY_SECONDS": "0.005",
         "OPPSCOUT_PROGRESS_INTERVAL_SECONDS": "0.1",
         "OPPSCOUT_LOG_LEVEL": "WARNING",
     }
@@ -67,7 +67,7 @@ async def test_a_killed_worker_is_replaced_without_duplicate_items_or_summaries(
             async with asyncio.timeout(60):
                 while await stage_status(runtime, analysis_id, Stage.COMMENT_PROCESSING) != AnalysisStatus.PROCESSING:
                     await asyncio.sleep(0.05)
-            await asyncio.sleep(0.5)  # well inside the comment stage
+            await asyncio.sleep(0.3)  # well inside the comment stage (about 2 s long)
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=10)
         assert (await runtime.service.get(analysis_id)).status == AnalysisStatus.PROCESSING
