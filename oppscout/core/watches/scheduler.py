@@ -38,6 +38,7 @@ ZERO = Decimal("0")
 FINAL = [s.value for s in AnalysisStatus if s.is_final]
 # A run whose analysis is not linked this long after it was recorded lost its submitter.
 ORPHAN_GRACE = timedelta(minutes=1)
+DUE_BATCH = 50
 
 
 @dataclass
@@ -84,18 +85,23 @@ class WatchScheduler:
 
     async def run_due(self) -> list[int]:
         """Start every due watch this process can claim; returns the ids of the runs started."""
-        async with self.database.unit_of_work() as session:
-            due = await WatchRepository(session).due(self.clock())
         started: list[int] = []
-        for watch in due:
-            try:
-                run_id = await self._start(watch)
-            except Exception:  # one broken watch must not stop the others
-                log.exception("watch %s could not start", watch.id)
-                continue
-            if run_id is not None:
-                started.append(run_id)
-        return started
+        seen: set[int] = set()
+        while True:
+            # Batches keep each read short; a watch seen once (started, skipped or broken) is not retried here.
+            async with self.database.unit_of_work() as session:
+                due = await WatchRepository(session).due(self.clock(), DUE_BATCH, exclude=seen)
+            if not due:
+                return started
+            for watch in due:
+                seen.add(watch.id)
+                try:
+                    run_id = await self._start(watch)
+                except Exception:  # one broken watch must not stop the others
+                    log.exception("watch %s could not start", watch.id)
+                    continue
+                if run_id is not None:
+                    started.append(run_id)
 
     async def _start(self, watch: WatchRow) -> int | None:
         now = self.clock()

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from oppscout.core.db.repositories.watches import WatchRepository
 from oppscout.core.watches import WatchScheduler, WatchSpec
+from oppscout.core.watches.scheduler import DUE_BATCH
 from tests.core.watches.conftest import OWNER, Watches, opportunity
 
 
@@ -149,3 +150,10 @@ async def test_a_run_recorded_before_a_crash_is_submitted_by_a_later_tick(watche
     assert run.analysis_id is not None
     request = await watches.request_of(run.analysis_id)
     assert request.time_range.start == start
+
+
+async def test_every_due_watch_starts_in_one_tick_even_beyond_one_batch(watches: Watches) -> None:
+    for _ in range(DUE_BATCH + 5):
+        await watches.service.create(OWNER, WatchSpec(subreddits=["SaaS"], cadence_hours=1))
+    assert len((await watches.scheduler.tick()).started) == DUE_BATCH + 5
+    assert (await watches.scheduler.tick()).started == []

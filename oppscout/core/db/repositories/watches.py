@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -68,14 +68,16 @@ class WatchRepository:
         await self.session.execute(delete(WatchRunRow).where(WatchRunRow.watch_id == watch_id))
         await self.session.execute(delete(WatchRow).where(WatchRow.id == watch_id))
 
-    async def due(self, now: datetime, limit: int = 50) -> Sequence[WatchRow]:
-        """Active watches whose next run is at or before ``now``, most overdue first."""
+    async def due(self, now: datetime, limit: int = 50, *, exclude: Collection[int] = ()) -> Sequence[WatchRow]:
+        """Active watches whose next run is at or before ``now``, most overdue first, leaving out ``exclude``."""
         query = (
             select(WatchRow)
             .where(WatchRow.active.is_(True), WatchRow.next_run_at <= now)
-            .order_by(WatchRow.next_run_at)
+            .order_by(WatchRow.next_run_at, WatchRow.id)
             .limit(limit)
         )
+        if exclude:
+            query = query.where(WatchRow.id.not_in(list(exclude)))
         return (await self.session.execute(query)).scalars().all()
 
     async def claim(self, watch_id: int, seen_next_run_at: datetime, next_run_at: datetime) -> bool:
