@@ -62,6 +62,7 @@ class FakeDiscord(GatewayPayloads):
         self.forbidden_threads: set[int] = set()
         self.forbidden_send: set[int] = set()
         self.commands: list[dict[str, Any]] = []
+        self.token: str | None = None  # when set, only this bot token logs in
         self.base_url = ""
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Event()
@@ -157,6 +158,8 @@ class FakeDiscord(GatewayPayloads):
     # ---- handlers ---------------------------------------------------------------------------
 
     async def _me(self, request: web.Request) -> web.Response:
+        if self.token is not None and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         return _json(user(BOT_USER_ID, "scout", bot=True))
 
     async def _application(self, request: web.Request) -> web.Response:

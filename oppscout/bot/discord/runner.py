@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import discord
+
 from oppscout.bot.discord.app import ScoutBot, use_api_base
 from oppscout.bot.discord.handlers import DiscordHandlers
 from oppscout.core.conversation.chat import ChatService
@@ -29,4 +31,10 @@ async def run_discord(runtime: Runtime, chat: ChatService) -> None:
     bot = build_bot(runtime, chat)
     async with bot:
         log.info("starting the Discord bot")
-        await bot.start(token.get_secret_value())
+        try:
+            await bot.start(token.get_secret_value())
+        except discord.LoginFailure as error:
+            raise AppError(
+                "Discord rejected OPPSCOUT_DISCORD_TOKEN. Copy the bot token again from the Developer Portal "
+                "(Bot → Reset Token)."
+            ) from error

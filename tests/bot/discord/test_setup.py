@@ -5,12 +5,18 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
 from oppscout.bot.discord.app import invite_url, required_permissions
 from oppscout.bot.discord.notifier import DiscordThreadNotifier
+from oppscout.bot.discord.runner import run_discord
 from oppscout.bot.launcher import configured_platforms
+from oppscout.core.conversation.chat import ChatService
+from oppscout.core.conversation.dialog import Dialog
+from oppscout.core.errors import AppError
 from oppscout.runtime import Runtime, build_thread_notifiers
+from tests.fakes.discord_server import FakeDiscord
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "discord.md"
 
@@ -36,3 +42,11 @@ async def test_discord_runs_beside_slack_and_workers_can_post_to_it(runtime: Run
     notifiers = build_thread_notifiers(settings)
     assert isinstance(notifiers["discord"], DiscordThreadNotifier)
     assert "discord" not in configured_platforms(runtime)
+
+
+async def test_a_wrong_token_is_reported_plainly(discord_runtime: Runtime, fake_discord: FakeDiscord) -> None:
+    fake_discord.token = "the-real-token"
+    chat = ChatService(discord_runtime.database, discord_runtime.service, Dialog(discord_runtime.settings))
+    with pytest.raises(AppError, match="Discord rejected OPPSCOUT_DISCORD_TOKEN"):
+        await run_discord(discord_runtime, chat)
+    assert fake_discord.calls("GET", "/users/@me")
