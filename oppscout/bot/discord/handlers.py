@@ -177,7 +177,7 @@ class DiscordHandlers(ConversationReplies):
 
     async def status(self, interaction: discord.Interaction[Any], analysis: str | None) -> None:
         """``/scout-status``: the analysis of this thread, or the user's latest here, or one by id."""
-        if not await self._once(interaction):
+        if not await self._defer_once(interaction):
             return
         target = await self._target(interaction, analysis)
         if target is None:
@@ -188,7 +188,7 @@ class DiscordHandlers(ConversationReplies):
 
     async def cancel(self, interaction: discord.Interaction[Any], analysis: str | None) -> None:
         """``/scout-cancel``: stop the analysis of this thread, or the user's latest here, or one by id."""
-        if not await self._once(interaction):
+        if not await self._defer_once(interaction):
             return
         target = await self._target(interaction, analysis)
         if target is None:
@@ -199,7 +199,7 @@ class DiscordHandlers(ConversationReplies):
         await self.answer(interaction, await self.analyses.cancel(target))
 
     async def _say(self, interaction: discord.Interaction[Any], text: str) -> None:
-        if not await self._once(interaction):
+        if not await self._defer_once(interaction):
             return
         channel = interaction.channel
         if channel is None:
