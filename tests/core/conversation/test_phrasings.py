@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from oppscout.core.conversation.parser import Intent, parse
 from tests.core.conversation.test_shared_examples import check
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # a Sunday
@@ -143,3 +144,49 @@ PHRASINGS: list[tuple[str, dict[str, Any]]] = [
 @pytest.mark.parametrize(("text", "expect"), PHRASINGS, ids=[p[0][:50] for p in PHRASINGS])
 def test_phrasing(text: str, expect: dict[str, Any]) -> None:
     check(text, NOW, {"subreddits": [], **expect})
+
+
+MORE: list[tuple[str, dict[str, Any]]] = [
+    # how Whisper writes a hurried "about"
+    ("r slash freelance I'm out invoicing", {"intent": S, "subreddits": ["freelance"], "keywords": ["invoicing"]}),
+    ("r/SaaS, r/startups, 2w, $1.50", {"intent": S, "subreddits": ["saas", "startups"], "days": 14, "maxCost": 1.5}),
+    (
+        "r/smallbusiness last week about payroll",
+        {"intent": S, "subreddits": ["smallbusiness"], "keywords": ["payroll"], "days": 7},
+    ),
+    ("r/smallbusiness since yesterday", {"intent": S, "subreddits": ["smallbusiness"], "days": 1}),
+]
+
+
+@pytest.mark.parametrize(("text", "expect"), MORE, ids=[p[0][:50] for p in MORE])
+def test_more_phrasings(text: str, expect: dict[str, Any]) -> None:
+    check(text, NOW, {"subreddits": [], **expect})
+
+
+@pytest.mark.parametrize(
+    ("text", "cadence"),
+    [
+        ("alert me daily if r/freelance talks about late payments", "daily"),
+        ("watch r/SaaS every 6 hours", "every 6 hours"),
+        ("monitor r/SaaS every Monday", "weekly on Monday"),
+        ("keep an eye on r/SaaS twice a day", "every 12 hours"),
+        ("watch r/SaaS once a week", "weekly"),
+        ("watch r/SaaS hourly", "hourly"),
+        ("watch r/SaaS for churn", None),
+    ],
+)
+def test_watch_cadence(text: str, cadence: str | None) -> None:
+    parsed = parse(text, NOW)
+    assert parsed.intent == Intent.WATCH
+    assert (parsed.cadence.label if parsed.cadence else None) == cadence
+    assert parsed.subreddits == ["SaaS"] or parsed.subreddits == ["freelance"]
+
+
+def test_today_is_since_midnight() -> None:
+    parsed = parse("r/SaaS today", NOW)
+    assert parsed.window == (datetime(2026, 11, 29, tzinfo=UTC), NOW)
+
+
+def test_odd_input_asks_for_subreddits_instead_of_failing() -> None:
+    for text in ["", "   ", "r/", "/r/ r slash", "$", "🙂", "keywords:", '"', "since", "last", "watch above"]:
+        assert parse(text, NOW).missing == ["subreddits"], text
