@@ -30,7 +30,7 @@ def quality() -> None:
     for sub in sorted({label["subreddit"] for label in labels}):
         with (DATA / f"{sub}.csv").open(encoding="utf-8", errors="replace", newline="") as f:
             texts.update({r["id"]: (r["title"], r["selftext"]) for r in csv.DictReader(f)})
-    for split in ("tune", "holdout", "all"):
+    for split in (*sorted({label["split"] for label in labels}), "all"):
         chosen = [label for label in labels if split in ("all", label["split"])]
         tp = fp = fn = 0
         for label in chosen:

@@ -33,13 +33,13 @@ _TOOL = r"(?:tool|app|application|software|service|platform|plugin|plug-in|exten
 PATTERNS: dict[SignalKind, re.Pattern[str]] = {
     SignalKind.PAIN: _rx(
         r"hate", r"hated", r"hating", r"frustrat\w*", r"nightmare\w*", r"annoy(?:ed|ing|s)?", r"drives? me (?:nuts|crazy|insane|up the wall)",
-        r"pain in the \w+", r"(?:am|is|are|been|i'?m|we'?re) (?:really |still )?struggl\w+", r"a struggle", r"tired of", r"sick of", r"fed up",
+        r"pain in the \w+", r"(?:am|are|been|i'?m|we'?re) (?:really |still )?struggl\w+", r"a struggle", r"tired of", r"sick of", r"fed up",
         r"wast(?:e|ed|ing) (?:\w+ )?(?:hours|time|days|money)", r"(?:is|are|it'?s) killing (?:me|us|my|our)", r"killing me",
         r"can'?t stand", r"headaches?", r"stress(?:ed|ful)", r"losing (?:money|sleep|clients|customers)",
         r"chas(?:e|ing) (?:\w+ )?(?:payments?|invoices?|clients?|people|down|money)", r"terrible", r"awful", r"exhausting",
         r"burn(?:ed|t)? ?out", r"overwhelm(?:ed|ing)", r"ridiculous", r"painful", r"ugh+", r"never (?:paid|pays?)",
         r"(?:not|never|stopped|hasn'?t|haven'?t|won'?t|didn'?t) (?:\w+ )?pa(?:y|id|ying)", r"paid late", r"late pay\w*",
-        r"ghost(?:ed|ing)", r"no[- ]shows?", r"bleeding", r"impossible", r"scam\w*", r"froze|frozen",
+        r"ghost(?:ed|ing)", r"no[- ]shows?", r"bleeding", r"scam\w*", r"froze|frozen",
         r"hav(?:e|ing) (?:a |such a )?(?:really |very )?(?:hard|tough|difficult) time", r"(?:having|have|had) (?:\w+ )?trouble",
         r"(?:it'?s|it is|is|are|so|too) (?:\w+ )?hard to (?:keep|find|get|track|manage|figure)", r"(?:i'?m|i am|we'?re|we are) (?:completely |totally |so )?lost",
         r"(?:don'?t|do not) know what to do", r"can'?t (?:seem to|figure out|find)", r"not (?:all that |very |too )?happy with",
@@ -48,13 +48,19 @@ PATTERNS: dict[SignalKind, re.Pattern[str]] = {
         r"(?:the|my|our) (?:biggest |main |only )?(?:problem|issue) (?:is|was|here)", r"problem is",
         r"(?:i'?m|i am|we'?re|we are) (?:really |so |very )?(?:stumped|desperate)", r"in the red", r"don'?t work",
         r"(?:is|are) a (?:real |huge |big )?(?:problem|issue|pain)", r"doesn'?t work", r"does not work", r"not working",
-        r"downward spiral", r"please (?:don'?t|stop)", r"(?:too|very|so) (?:expensive|high)", r"sucks",
+        r"downward spiral", r"please (?:don'?t|stop)", r"piece of (?:shit|crap|junk|garbage)", r"last straw",
+        r"(?:can|will|would|could|is going to) kill (?:me|us)", r"(?:don'?t|do not) know where to (?:start|begin|turn)",
+        r"not enough (?:income|money|revenue|customers|clients|traffic|sales|time)", r"takes forever",
+        r"crash(?:es|ed|ing)", r"freez(?:es|ing)",
+        r"(?:too|so|extremely|very|really|incredibly) (?:complicated|confusing|difficult|tedious|time[- ]consuming|slow)", r"(?:too|very|so) (?:expensive|high)", r"sucks",
     ),
     SignalKind.SOLUTION_REQUEST: _rx(
-        r"\[smt\]", r"\[request\]", r"somebody make this", r"some(?:one|body) (?:should|needs to|pls|please|could) (?:build|make|create)",
-        rf"is there (?:a|an|any|some) (?:\w+ ){{0,4}}{_TOOL}", r"is there (?:a|any) way",
+        r"\[smt\]", r"somebody make this", r"some(?:one|body) (?:should|needs to|pls|please|could) (?:build|make|create)",
+        rf"is there (?:a|an|any|some) (?:\w+ ){{0,4}}{_TOOL}", r"is there (?:a|any) way", r"is there (?:anywhere|somewhere|anyplace)",
+        rf"(?:cheapest|cheap|best|good|simple|free) (?:[\w/-]+ ){{0,3}}{_TOOL}\??$",
+        r"(?:been |keep )?trying to find (?:one|a|an|something)", r"i can'?t (?:believe|find) (?:there is|there'?s) no",
         rf"does any(?:one|body) (?:know|use|have) (?:of )?(?:a|an|any|some|good)? ?(?:\w+ ){{0,3}}{_TOOL}",
-        rf"(?:looking|searching|search) for (?:a|an|some|any|good|the best) (?:[\w/-]+ ){{0,4}}{_TOOL}",
+        rf"(?:looking|searching|search) (?:\w+ ){{0,3}}for (?:a|an|some|any|good|the best) (?:[\w/-]+ ){{0,4}}{_TOOL}",
         rf"(?:recommend(?:ed|ations?)?|suggest(?:ions?)?|recs) (?:\w+ ){{0,4}}{_TOOL}",
         rf"{_TOOL} (?:recommendations?|suggestions?)",
         rf"^(?:an?|some) (?:[\w-]+ ){{0,3}}{_TOOL} (?:that|which|to|for)",
@@ -62,7 +68,7 @@ PATTERNS: dict[SignalKind, re.Pattern[str]] = {
         r"wish (?:there was|there were|someone would|i had|i could)", r"why (?:is there no|isn'?t there)",
         rf"need (?:a|an|some) (?:\w+ ){{0,3}}{_TOOL}", r"does (?:such a|something like this|this) (?:thing )?exist",
         r"where (?:can|do|should) (?:i|we) (?:find|get|buy)", r"would love to see", rf"(?:would|i'?d) love (?:to have )?(?:a|an|some) (?:[\w-]+ ){{0,3}}{_TOOL}",
-        r"it would be (?:really |very |so |super )?(?:useful|nice|cool|great|awesome|helpful|handy) (?:if|to have)",
+        r"it would be (?:really |very |so |super )?(?:useful|nice|helpful|handy) (?:if|to have)",
         rf"(?:an?|any) {_TOOL} that (?:can|could|would|will|lets?|allows?)",
     ),
     SignalKind.ADVICE_REQUEST: _rx(
@@ -82,7 +88,8 @@ PATTERNS: dict[SignalKind, re.Pattern[str]] = {
     SignalKind.SWITCHING: _rx(
         r"alternatives? (?:to|for)", r"switch(?:ed|ing)? (?:away )?from", r"migrat\w+ (?:away )?from", r"replacements? for",
         r"cancel(?:l)?ed (?:my|our) (?:\w+ )?(?:subscription|account|plan)", r"(?:lost|losing) (?:a|me as a) customer",
-        r"no longer (?:be )?support\w*", r"(?:instead of|rather than) (?:using )?[A-Z]\w+",
+        r"no longer (?:be )?support\w*", r"(?:won'?t|will not|never) (?:be )?us(?:e|ing) (?:\S+ ){0,2}(?:anymore|again)",
+        r"(?:i|we) (?:now )?use \w+ (?:now |instead)",
     ),
     SignalKind.WORKAROUND: _rx(
         r"(?:i|we) (?:\w+ )?(?:use|track|keep|manage|maintain|do) (?:\w+ ){0,4}(?:in|on|with) (?:a |an |my |our )?(?:spreadsheet|excel|google sheets?|notepad|paper|sticky notes)",
@@ -107,7 +114,7 @@ FIRST_PERSON = re.compile(
 # How far before a pain phrase (in characters) the writer's "I", "my" or "we" may stand.
 OWNER_REACH = 80
 # Pain that is over ("I was struggling… then I found") is a story, not a need.
-PAST = re.compile(r"(?<![\w'])(?:was|were|used to|had been)(?![\w'])", re.IGNORECASE)
+PAST = re.compile(r"(?<![\w'])(?:was|were|used to|had been|got)(?![\w'])", re.IGNORECASE)
 # Kinds that count only when they are the writer's own ("she is able to pay $50" is not).
 OWNED = (SignalKind.PAIN, SignalKind.MONEY)
 # "I'm not terrible at design" is no pain.
@@ -117,7 +124,8 @@ DIRECT_PAIN = re.compile(
     r"why do you do this|for the love of|stay (?:the \w+ )?away from|please (?:don'?t|stop)", re.IGNORECASE
 )
 
-SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+# A full stop ends a sentence only before a space or the end: "lipsum.com" and "$4.99" stay whole.
+SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+[.!?]*")
 SKIP_AUTHORS = {"automoderator", "[deleted]"}
 SKIP_BODIES = {"[deleted]", "[removed]", ""}
 MIN_TEXT = 15
