@@ -192,7 +192,8 @@ async def place_for_interaction(interaction: discord.Interaction[Any], title: st
     if permissions.create_public_threads and permissions.send_messages_in_threads:
         try:
             thread = await message.create_thread(name=thread_name(title), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
-        except discord.Forbidden:
+        # ValueError: discord.py does not know the server yet (no GUILD_CREATE seen), so no thread.
+        except (discord.Forbidden, ValueError):
             log.info("thread creation refused in %s", channel.id)
         else:
             return Place(ref_for_channel(thread, guild_id=guild_id, user_id=user.id), thread, user, interaction)
@@ -219,7 +220,7 @@ async def place_for_message(message: discord.Message, title: str) -> Place:
         return Place(ref_for_channel(channel, guild_id=guild_id, user_id=author.id), messageable(channel), author)
     try:
         thread = await message.create_thread(name=thread_name(title), auto_archive_duration=THREAD_ARCHIVE_MINUTES)
-    except discord.Forbidden:
+    except (discord.Forbidden, ValueError):
         return Place(
             ref_for_channel(channel, guild_id=guild_id, user_id=author.id), channel, author, note=NO_THREAD_NOTE
         )

@@ -114,3 +114,15 @@ async def test_worker_delivery_moves_to_dm_when_the_channel_refuses(gateway: Gat
     assert "collecting posts" in progress["content"]
     # The progress id names the DM channel, so the next edits go where the message is.
     assert progress_id == f"{dm['id']}/{progress['id']}"
+
+
+async def test_a_server_the_bot_has_not_loaded_yet_still_gets_an_answer(gateway: Gateway) -> None:
+    server = gateway.server
+    unknown_guild = GUILD_ID + 1
+    channel = server.add_channel(unknown_guild, "fresh")
+    gateway.command("scout", {"request": REQUEST}, channel=channel, guild_id=unknown_guild)
+    question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
+    (thread,) = server.threads()
+    assert thread["parent_id"] == channel["id"]
+    assert int(question["channel_id"]) == int(thread["id"])
+    assert "Estimate" in question["content"]
