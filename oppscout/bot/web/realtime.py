@@ -16,6 +16,7 @@ from typing import Any
 import socketio  # type: ignore[import-untyped]  # python-socketio ships no type information
 from pydantic import ValidationError
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from oppscout.bot.web.auth import workspace_for_token
 from oppscout.bot.web.metrics import WebMetrics
@@ -27,6 +28,7 @@ from oppscout.runtime import Runtime
 log = logging.getLogger(__name__)
 
 MAX_FOLLOWED = 100
+UNAVAILABLE = "The database is unavailable right now; please try again shortly."
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -69,10 +71,13 @@ class RealtimeRelay:
 
     async def _connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
-        workspace = await workspace_for_token(self.runtime.database, token) if isinstance(token, str) else None
+        try:
+            workspace = await workspace_for_token(self.runtime.database, token) if isinstance(token, str) else None
+        except SQLAlchemyError as error:
+            raise socketio.exceptions.ConnectionRefusedError(UNAVAILABLE) from error
         if workspace is None:
             raise socketio.exceptions.ConnectionRefusedError(
-                {"message": "A valid API token is required: connect with auth={'token': '<token>'}."}
+                "A valid API token is required: connect with auth={'token': '<token>'}."
             )
         await self.sio.save_session(sid, {"workspace": workspace, "following": set()})
         self.clients += 1
@@ -112,6 +117,8 @@ class RealtimeRelay:
         except NotFoundError as error:
             # Same answer for "does not exist" and "another workspace's": nothing leaks.
             return {"ok": False, "error": error.message}
+        except SQLAlchemyError:
+            return {"ok": False, "error": UNAVAILABLE}
         session["following"].add(analysis_id)
         await self.sio.save_session(sid, session)
         await self.sio.enter_room(sid, room_for(analysis_id))

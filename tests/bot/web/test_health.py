@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
@@ -235,3 +236,44 @@ async def test_database_down_is_reported_and_requests_get_503_not_401(tmp_path: 
             runtime.database = runtime.service.database = healthy_database
             await unreachable.close()
         assert (await client.get("/api/v1/analyses")).status_code == 200
+
+
+async def test_socket_handshake_while_the_database_is_down_is_refused_with_a_reason(
+    tmp_path: Path, clean_redis: str
+) -> None:
+    import asyncio
+
+    import socketio  # type: ignore[import-untyped]  # python-socketio ships no type information
+    import uvicorn
+
+    from oppscout.core.db.database import Database
+
+    runtime = await Runtime.open(web_settings_for(tmp_path, clean_redis))
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=0, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    healthy_database = runtime.database
+    unreachable = Database(f"sqlite+aiosqlite:///{tmp_path}")
+    try:
+        while not server.started:
+            assert not serving.done()
+            await asyncio.sleep(0.01)
+        url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+        async with runtime.database.unit_of_work() as session:
+            token = (await ApiTokenRepository(session).create("db-down")).secret
+        runtime.database = runtime.service.database = unreachable
+        client = socketio.AsyncClient(reconnection=False)
+        reasons: list[Any] = []
+        client.on("connect_error", reasons.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=20)
+        assert reasons == [{"message": "The database is unavailable right now; please try again shortly."}]
+        runtime.database = runtime.service.database = healthy_database
+        await client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=20)
+        assert client.connected
+        await client.eio.disconnect(abort=True)
+    finally:
+        runtime.database = runtime.service.database = healthy_database
+        server.should_exit = True
+        await serving
+        await unreachable.close()
+        await runtime.close()

@@ -6,6 +6,7 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 import socketio  # type: ignore[import-untyped]  # python-socketio ships no type information
 
@@ -155,9 +156,12 @@ async def test_unsubscribed_client_stops_receiving(web: WebEnv) -> None:
 @pytest.mark.parametrize("token", [None, "", "osk_not-a-real-token"])
 async def test_handshake_without_a_valid_token_is_refused(web: WebEnv, token: str | None) -> None:
     client = socketio.AsyncClient(reconnection=False)
+    reasons: list[Any] = []
+    client.on("connect_error", reasons.append)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await client.connect(web.url, auth={"token": token} if token is not None else None, wait_timeout=WAIT)
     assert not client.connected
+    assert reasons == [{"message": "A valid API token is required: connect with auth={'token': '<token>'}."}]
 
 
 async def test_a_revoked_token_cannot_connect(web: WebEnv) -> None:
@@ -192,11 +196,13 @@ async def test_events_flow_again_after_the_redis_subscription_is_dropped(web: We
 
 async def test_a_page_on_a_foreign_origin_cannot_open_a_socket(web: WebEnv) -> None:
     token = await web.token("rt-heidi")
-    client = socketio.AsyncClient(reconnection=False)
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        await client.connect(
-            web.url, auth={"token": token}, headers={"Origin": "https://evil.example"}, wait_timeout=WAIT
-        )
+    # The Engine.IO handshake a browser on another site would make: refused before any Socket.IO traffic.
+    async with httpx.AsyncClient(base_url=web.url) as http:
+        handshake = {"EIO": "4", "transport": "polling"}
+        foreign = await http.get("/socket.io/", params=handshake, headers={"Origin": "https://evil.example"})
+        assert foreign.status_code == 400
+        own = await http.get("/socket.io/", params=handshake, headers={"Origin": web.url})
+        assert own.status_code == 200
     same_origin = socketio.AsyncClient(reconnection=False)
     await same_origin.connect(web.url, auth={"token": token}, headers={"Origin": web.url}, wait_timeout=WAIT)
     assert same_origin.connected
