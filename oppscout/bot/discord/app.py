@@ -18,6 +18,7 @@ from discord.http import Route
 from oppscout.bot.discord.commands import ScoutCommands
 from oppscout.bot.discord.errors import report_error, report_message_error
 from oppscout.bot.discord.handlers import DiscordHandlers
+from oppscout.bot.discord.scans import ScanButton
 from oppscout.bot.discord.views import ConfirmButton, VoteButton
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class ScoutBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Register the commands and the buttons; sync the commands with Discord when asked to."""
         await self.add_cog(ScoutCommands(self.handlers))
-        self.add_dynamic_items(ConfirmButton, VoteButton)
+        self.add_dynamic_items(ConfirmButton, VoteButton, ScanButton)
         if self.sync_commands:
             synced = await self.tree.sync()
             log.info("registered %d slash commands", len(synced))

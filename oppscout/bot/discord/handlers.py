@@ -27,6 +27,7 @@ from oppscout.bot.discord.places import (
     ref_for_channel,
 )
 from oppscout.bot.discord.replies import ConversationReplies, submission_lines
+from oppscout.bot.discord.scans import EXPIRED, PendingScans, estimate_line, needs_confirmation, scan_view
 from oppscout.bot.discord.views import EditModal
 from oppscout.bot.discord.voice import check_limits, voice_attachment
 from oppscout.bot.render.embeds import clip
@@ -68,6 +69,10 @@ def workspace_of(interaction: discord.Interaction[Any]) -> str:
 class DiscordHandlers(ConversationReplies):
     """The bot's behaviour, independent of how discord.py delivers events."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending_scans = PendingScans()
+
     # ---- slash commands ---------------------------------------------------------------------
 
     async def scout(self, interaction: discord.Interaction[Any], request: str) -> None:
@@ -108,17 +113,45 @@ class DiscordHandlers(ConversationReplies):
         keywords: str | None,
         budget: float | None,
     ) -> None:
-        """``/scout-scan``: every field given, so the analysis starts straight away in a new thread."""
+        """``/scout-scan``: every field given, so it starts at once in a new thread (above the auto-approve budget, after Run)."""
         # Checked before deferring, so a typo gets a private answer instead of a public thread.
         request = self.build_request(subreddits, window_days, keywords, budget)
         if not await self._defer_once(interaction):
             return
         header = f"🔎 **{interaction.user.display_name}** started a scan: {describe(request)}"
         place = await place_for_interaction(interaction, " ".join(f"r/{s}" for s in request.subreddits), header)
-        submission = await self.analyses.submit(request, thread=place.ref, idempotency_key=f"discord:{interaction.id}")
+        if needs_confirmation(request, self.settings):
+            # Above the auto-approve budget a scan is confirmed with its estimate, as a typed request is.
+            token = self.pending_scans.add(request, place.ref)
+            question = (
+                f"Here's the scan: {describe(request)}. Estimate: {estimate_line(request, self.settings)}. Run it?"
+            )
+            await place.send(question, view=scan_view(token))
+            return
+        await self._start_scan(place, request, f"discord:{interaction.id}")
+
+    async def _start_scan(self, place: Place, request: AnalysisRequest, key: str) -> None:
+        submission = await self.analyses.submit(request, thread=place.ref, idempotency_key=key)
         lines = [f"Starting: {describe(request)}.", *submission_lines(submission)]
         await place.send("\n\n".join(lines))
         await self.start_progress(place, submission)
+
+    async def confirm_scan(self, interaction: discord.Interaction[Any], token: str, action: str) -> None:
+        """Run or Cancel a scan that waited for confirmation; a second click does nothing."""
+        message_id = interaction.message.id if interaction.message else interaction.id
+        if not await self.first_time(f"discord:confirm:{message_id}"):
+            await interaction.response.send_message(ALREADY_ANSWERED, ephemeral=True)
+            return
+        await interaction.response.edit_message(view=None)
+        pending = self.pending_scans.take(token)
+        if pending is None:
+            await interaction.followup.send(EXPIRED, ephemeral=True)
+            return
+        place = Place(pending.ref, messageable(interaction.channel), interaction.user, interaction)
+        if action == "cancel":
+            await place.send("OK, dropped it. Nothing was run or charged.")
+            return
+        await self._start_scan(place, pending.request, f"discord:scan:{token}")
 
     async def subreddit_choices(self, interaction: discord.Interaction[Any], current: str) -> list[str]:
         """Autocomplete for ``subreddits``: names this server analysed before, matching the last word typed."""

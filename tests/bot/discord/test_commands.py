@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from oppscout.bot.discord.handlers import ALREADY_ANSWERED
+from oppscout.bot.discord.scans import EXPIRED
 from oppscout.core.contract import AnalysisStatus
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from tests.bot.discord.conftest import GUILD_ID, USER_ID, Gateway
@@ -208,3 +210,38 @@ async def test_status_and_cancel_autocomplete_the_askers_analyses(gateway: Gatew
             assert [c["value"] for c in choices] == expected
             if expected:
                 assert choices[0]["name"].startswith("r/smallbusiness, r/freelance · queued")
+
+
+async def test_a_scan_above_the_auto_approve_budget_is_confirmed_with_an_estimate(gateway: Gateway) -> None:
+    server = gateway.server
+    gateway.command("scout-scan", {"subreddits": "smallbusiness", "budget": 5.0})
+    question = (await server.wait_for(lambda: with_button(server, "oppscout:scan:")))[0]
+    assert "Estimate:" in question["content"]
+    assert "budget $5" in question["content"]
+    assert await analyses(gateway) == []
+    run_id = next(i for i in custom_ids(question) if i.endswith(":run"))
+    gateway.click(question, run_id)
+    again = gateway.click(question, run_id)  # a double click
+    await gateway.settle()
+    (analysis_id,) = await analyses(gateway)
+    assert (await gateway.runtime.service.get(analysis_id)).cost_breakdown.budget == 5
+    assert server.callbacks(again["token"])[0]["data"]["content"] == ALREADY_ANSWERED
+    assert sum(t.startswith("Starting") for t in texts(server, int(question["channel_id"]))) == 1
+
+
+async def test_a_cancelled_or_expired_scan_confirmation_starts_nothing(gateway: Gateway) -> None:
+    server = gateway.server
+    gateway.command("scout-scan", {"subreddits": "smallbusiness", "budget": 5.0})
+    question = (await server.wait_for(lambda: with_button(server, "oppscout:scan:")))[0]
+    gateway.click(question, next(i for i in custom_ids(question) if i.endswith(":cancel")))
+    await gateway.settle()
+    assert any("dropped it" in t for t in texts(server, int(question["channel_id"])))
+    # A confirmation from before a restart: its token is unknown to this process.
+    stale_id = f"oppscout:scan:{'0' * 16}:run"
+    stale = server.message_create(channel_id=int(gateway.channel["id"]), user_id=USER_ID, guild_id=GUILD_ID)
+    stale["components"] = [{"type": 1, "components": [{"type": 2, "style": 3, "label": "Run", "custom_id": stale_id}]}]
+    click = gateway.click(stale, stale_id)
+    await gateway.settle()
+    followup = server.calls("POST", f"/webhooks/900000000000000002/{click['token']}")[0].json
+    assert followup["content"] == EXPIRED
+    assert await analyses(gateway) == []
