@@ -148,12 +148,16 @@ def build_engine(settings: Settings) -> AnalysisEngine:
         return LocalEngine()
     from oppscout.core.analysis.synthesis import SynthesisEngine
     from oppscout.core.costs import PriceTable
-    from oppscout.jobs.llm.client import OpenAIChatModel, openai_client
+    from oppscout.jobs.llm.client import OpenAIChatModel, OpenAIEmbeddings, openai_client
 
+    client = openai_client(settings)
+    prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
+    embedder = OpenAIEmbeddings(client, settings.openai_embedding_model) if settings.openai_embedding_model else None
     return SynthesisEngine(
-        OpenAIChatModel(openai_client(settings), settings.openai_model),
-        PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd),
+        OpenAIChatModel(client, settings.openai_model),
+        prices,
         max_themes=settings.llm_max_themes,
         max_output_tokens=settings.llm_max_output_tokens,
         max_attempts=settings.llm_max_attempts,
+        local=LocalEngine(embedder, prices),
     )

@@ -15,6 +15,7 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -48,6 +49,8 @@ class FakeOpenAI:
     """The fake's state: scripted replies and what it received."""
 
     script: deque[Scripted] = field(default_factory=deque)
+    # How a text becomes a vector; a test can make chosen texts mean the same thing.
+    embed_rule: Callable[[str], list[float]] | None = None
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -128,7 +131,8 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._chat(body)
             elif self.path.endswith("/embeddings"):
                 inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-                data = [{"object": "embedding", "index": i, "embedding": _vector(t)} for i, t in enumerate(inputs)]
+                rule = state.embed_rule or _vector
+                data = [{"object": "embedding", "index": i, "embedding": rule(t)} for i, t in enumerate(inputs)]
                 tokens = sum(math.ceil(len(t) / 4) for t in inputs)
                 self._send(
                     200,

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from oppscout.core.analysis.budget import AnalysisBudget
+from oppscout.core.analysis.embedding import Embedder, merge_by_meaning
 from oppscout.core.analysis.scoring import Scale, components, score
 from oppscout.core.analysis.signals import WEIGHTS, SignalKind, detect, is_usable
 from oppscout.core.analysis.text import topic_tokens
 from oppscout.core.analysis.themes import Evidence, Theme, group
 from oppscout.core.contract import AnalysisRequest, Coverage, Opportunity, OpportunityResults, Quote
 from oppscout.core.corpus import ItemKind, RedditItem
+from oppscout.core.costs import PriceTable
 
 TOP_N = 10
 MAX_QUOTES = 5
@@ -105,6 +107,11 @@ def analyze_items(items: Sequence[RedditItem], request: AnalysisRequest) -> Oppo
 
 def local_analysis(items: Sequence[RedditItem], request: AnalysisRequest) -> LocalAnalysis:
     """Signals, themes, scores and quotes, keeping each opportunity's theme."""
+    return rank_themes(find_themes(items), items, request)
+
+
+def find_themes(items: Sequence[RedditItem]) -> list[Theme]:
+    """Signals in every usable item, grouped and named."""
     usable = [i for i in items if is_usable(i)]
     posts = {i.reddit_id: i for i in items if i.kind == ItemKind.POST}
     evidence = []
@@ -112,8 +119,13 @@ def local_analysis(items: Sequence[RedditItem], request: AnalysisRequest) -> Loc
         signals = detect(item)
         if any(s.kind in PRODUCT_SIGNALS for s in signals):
             evidence.append(Evidence(item, signals))
+    return group(evidence, posts)
+
+
+def rank_themes(all_themes: list[Theme], items: Sequence[RedditItem], request: AnalysisRequest) -> LocalAnalysis:
+    """Score and quote the themes, best first, as opportunities."""
     # One person's complaint, however loud, is an anecdote: a theme needs several voices.
-    themes = [t for t in group(evidence, posts) if len(t.authors) >= MIN_AUTHORS]
+    themes = [t for t in all_themes if len(t.authors) >= MIN_AUTHORS]
     scale = Scale.of(themes)
     ranked: list[tuple[Opportunity, Theme]] = []
     for theme in themes:
@@ -161,12 +173,35 @@ def local_analysis(items: Sequence[RedditItem], request: AnalysisRequest) -> Loc
 
 
 class LocalEngine:
-    """The ``AnalysisEngine`` that runs on this machine at zero cost."""
+    """The ``AnalysisEngine`` that runs on this machine at zero cost.
+
+    With an ``embedder`` (an OpenAI-compatible embeddings endpoint) and a budget to charge it to,
+    themes whose titles mean the same thing are merged after the TF-IDF grouping; without one,
+    or when the call fails or does not fit the budget, the TF-IDF themes stand.
+    """
 
     name = "local"
+
+    def __init__(self, embedder: Embedder | None = None, prices: PriceTable | None = None) -> None:
+        self.embedder = embedder
+        self.prices = prices
+
+    async def run(
+        self, items: Sequence[RedditItem], request: AnalysisRequest, budget: AnalysisBudget | None = None
+    ) -> LocalAnalysis:
+        """The local analysis with each opportunity's theme (for synthesis)."""
+        items = list(items)
+        if self.embedder is None or self.prices is None or budget is None:
+            return await asyncio.to_thread(local_analysis, items, request)
+        themes = await asyncio.to_thread(find_themes, items)
+        themes, note = await merge_by_meaning(themes, self.embedder, self.prices, budget)
+        analysis = await asyncio.to_thread(rank_themes, themes, items, request)
+        if note:
+            analysis.results.notes.append(note)
+        return analysis
 
     async def analyze(
         self, items: Sequence[RedditItem], request: AnalysisRequest, budget: AnalysisBudget | None = None
     ) -> OpportunityResults:
-        """Find, group, score and quote opportunities, off the event loop (``budget`` is unused: it is free)."""
-        return await asyncio.to_thread(analyze_items, list(items), request)
+        """Find, group, score and quote opportunities, off the event loop."""
+        return (await self.run(items, request, budget)).results

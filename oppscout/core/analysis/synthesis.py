@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field, ValidationError
 
 from oppscout.core.analysis.budget import AnalysisBudget
-from oppscout.core.analysis.engine import MAX_QUOTE_CHARS, MAX_QUOTES, Excerpt, LocalAnalysis, excerpts, local_analysis
+from oppscout.core.analysis.engine import MAX_QUOTE_CHARS, MAX_QUOTES, Excerpt, LocalAnalysis, LocalEngine, excerpts
 from oppscout.core.contract import AnalysisRequest, Opportunity, OpportunityResults, Quote
 from oppscout.core.corpus import RedditItem
 from oppscout.core.costs import PriceTable
@@ -217,7 +217,9 @@ class SynthesisEngine:
         max_output_tokens: int = 700,
         max_attempts: int = 3,
         backoff_seconds: float = 1.0,
+        local: LocalEngine | None = None,
     ) -> None:
+        self.local = local or LocalEngine()
         self.chat = chat
         self.prices = prices
         self.max_themes = max_themes
@@ -229,7 +231,7 @@ class SynthesisEngine:
         self, items: Sequence[RedditItem], request: AnalysisRequest, budget: AnalysisBudget | None = None
     ) -> OpportunityResults:
         """Local analysis, then synthesis of the top themes while the budget allows."""
-        local = await asyncio.to_thread(local_analysis, list(items), request)
+        local = await self.local.run(items, request, budget)
         results = local.results
         if budget is None:
             results.notes.append("The LLM was not used: this run has no budget to charge it to.")

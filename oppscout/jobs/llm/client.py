@@ -11,6 +11,7 @@ from typing import Any
 import openai
 from openai import AsyncOpenAI
 
+from oppscout.core.analysis.embedding import EmbeddingReply
 from oppscout.core.analysis.synthesis import ChatReply, LlmCallError
 from oppscout.core.settings import Settings
 
@@ -60,14 +61,14 @@ class OpenAIEmbeddings:
         self.client = client
         self.model = model
 
-    async def embed(self, texts: list[str]) -> list[list[float]]:
-        """One vector per text, in order."""
+    async def embed(self, texts: list[str]) -> EmbeddingReply:
+        """One vector per text, in order, and the tokens the provider counted."""
         try:
             response = await self.client.embeddings.create(model=self.model, input=texts)
         except openai.OpenAIError as error:
             raise LlmCallError("the embeddings endpoint failed", transient=True) from error
         ordered = sorted(response.data, key=lambda d: d.index)
-        return [list(d.embedding) for d in ordered]
+        return EmbeddingReply([list(d.embedding) for d in ordered], response.usage.prompt_tokens)
 
 
 def openai_client(settings: Settings) -> AsyncOpenAI:
