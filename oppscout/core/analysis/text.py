@@ -129,7 +129,7 @@ def phrases(text: str) -> dict[str, str]:
 
 def _one_clause(span: str) -> bool:
     # A quote mark between the words ("'quick tweak' number") ends a clause too.
-    return not any(c in span for c in '.,;:!?()\n"/') and "' " not in span and " '" not in span
+    return not any(c in span for c in '.,;:!?()[]\n"/') and "' " not in span and " '" not in span
 
 
 def bigrams(text: str) -> list[str]:
