@@ -231,7 +231,7 @@ def cmd_transcribe(settings: Settings, args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
         return 2
-    transcriber = WhisperTranscriber(settings)
+    transcriber = WhisperTranscriber(settings, preload=False)
     try:
         transcript = transcriber.transcribe_sync(path.read_bytes(), args.hotword or WorkspaceVocabulary().hotwords())
     except VoiceError as error:

@@ -58,11 +58,15 @@ class WhisperTranscriber:
     """The Transcriber port on faster-whisper. Transcriptions run one at a time on a worker thread:
     one already uses every core, and the model is shared by the whole process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, preload: bool = True) -> None:
         self.settings = settings
         self.limits = AudioLimits.from_settings(settings)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
         self.last_error: str | None = None
+        if preload and settings.voice_enabled:
+            # Load in the background from the start, so the first voice note does not wait for it; a
+            # failure here shows again, with its reply, when a note is transcribed.
+            self._executor.submit(load_model, settings)
 
     async def warm_up(self) -> None:
         """Load the model now rather than on the first voice note."""
