@@ -28,6 +28,7 @@ from oppscout.runtime import Runtime
 log = logging.getLogger(__name__)
 
 MAX_FOLLOWED = 100
+MAX_ID_LENGTH = 64
 UNAVAILABLE = "The database is unavailable right now; please try again shortly."
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
@@ -113,7 +114,9 @@ class RealtimeRelay:
         if len(session["following"]) >= MAX_FOLLOWED:
             return {"ok": False, "error": f"A connection can follow at most {MAX_FOLLOWED} analyses."}
         try:
-            analysis = await self.runtime.service.get(analysis_id[:64], workspace_id=session["workspace"])
+            if len(analysis_id) > MAX_ID_LENGTH:
+                raise NotFoundError("There is no analysis with that id.")
+            analysis = await self.runtime.service.get(analysis_id, workspace_id=session["workspace"])
         except NotFoundError as error:
             # Same answer for "does not exist" and "another workspace's": nothing leaks.
             return {"ok": False, "error": error.message}
