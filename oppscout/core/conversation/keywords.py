@@ -22,6 +22,7 @@ QUOTED_RX = re.compile(r"[\"“](?P<kw>[^\"“”]{2,100})[\"”]|(?<!\w)['‘](
 ABOUT_RX = re.compile(
     # "I'm out" and "a bout" are how Whisper sometimes writes a quick "about".
     r"\b(?:about|i'm out|a bout|regarding|mentioning|mention|concerning|on the topic of|related to|to do with|"
+    r"deal(?:ing)? with|coping with|cope with|handl(?:e|ing)|"
     r"(?:struggl\w*|problems?|issues?|trouble|frustrat\w*|complain\w*|pain points?|complaints?|hate|hating)"
     r"\s+(?:with|about|around|regarding|of))\s+" + _PHRASE + _END,
     re.IGNORECASE,
@@ -74,15 +75,20 @@ def _clean(phrase: str) -> list[str]:
 
 
 def _leftover(text: str) -> list[str]:
-    """The bare topic of a terse command once places, times and budgets are blanked out."""
-    words = [
-        w
-        for w in re.findall(r"[A-Za-z][A-Za-z0-9'-]*", text)
-        if w.lower() not in COMMAND_WORDS and not re.fullmatch(NUMBER, w, re.IGNORECASE)
-    ]
-    if not words or len(words) > 4:
+    """The bare topics of a terse command once places, times and budgets are blanked out: each part
+    between commas or "and" is one topic ("r/x: payroll, taxes. 2 weeks" → payroll, taxes)."""
+    phrases: list[str] = []
+    for part in re.split(r"[,.;:!?()]|\band\b|&", text):
+        words = [
+            w
+            for w in re.findall(r"[A-Za-z][A-Za-z0-9'-]*", part)
+            if w.lower() not in COMMAND_WORDS and not re.fullmatch(NUMBER, w, re.IGNORECASE)
+        ]
+        if words:
+            phrases.append(" ".join(words))
+    if not phrases or sum(len(p.split()) for p in phrases) > 6:
         return []
-    return _clean(" ".join(words))
+    return [keyword for phrase in phrases for keyword in _clean(phrase)]
 
 
 def find_keywords(text: str, skip: Sequence[Span] = (), *, terse: bool = False) -> list[str]:

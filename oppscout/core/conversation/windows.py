@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from oppscout.core.conversation.numbers import COUNT, to_number
+from oppscout.core.conversation.numbers import COUNT, NUMBER, to_number
 
 UNIT_DAYS = {
     "hour": 1 / 24, "hr": 1 / 24, "h": 1 / 24, "day": 1, "d": 1, "week": 7, "wk": 7, "w": 7, "fortnight": 14,
@@ -39,7 +39,7 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _month = "|".join(sorted(MONTHS, key=len, reverse=True))
 _UNITS = r"(?P<unit>hours?|hrs?|days?|weeks?|wks?|fortnights?|months?|quarters?|years?|yrs?)\b"
 RELATIVE_RX = re.compile(
-    rf"\b(?:(?:(?:within|over|in|for|during|from)\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:(?P<n>{COUNT})\s+)?|(?:within|over|in|for|during)\s+(?:the\s+)?(?P<m>{COUNT})\s+)"
+    rf"\b(?:(?:(?:within|over|in|for|during|from)\s+)?(?:the\s+)?(?:last|past|previous)\s+(?:(?P<n>{COUNT})\s+)?|(?:within|over|in|for|during)\s+(?:the\s+)?(?P<m>{COUNT})\s+|(?<![\w$.])(?P<b>{NUMBER})\s+)"
     + _UNITS,
     re.IGNORECASE,
 )
@@ -112,7 +112,7 @@ def find_window(text: str, now: datetime) -> Window | None:
         amount = to_number(m.group("n"))
         return Window(now - timedelta(days=amount * _unit_days(m.group("unit"))), now, m.span())
     if m := RELATIVE_RX.search(text):
-        count = m.group("n") or m.group("m")
+        count = m.group("n") or m.group("m") or m.group("b")
         amount = to_number(count) if count else 1.0
         return Window(now - timedelta(days=amount * _unit_days(m.group("unit"))), now, m.span())
     if m := THIS_RX.search(text):

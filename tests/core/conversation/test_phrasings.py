@@ -136,7 +136,32 @@ PHRASINGS: list[tuple[str, dict[str, Any]]] = [
     ("?", {"intent": "help"}),
     # things that look like other intents but are scans
     ("help me find opportunities in r/smallbusiness", {"intent": S, "subreddits": ["smallbusiness"]}),
-    ("how are people in r/SaaS handling status pages", {"intent": S, "subreddits": ["saas"]}),
+    (
+        "how are people in r/SaaS handling status pages",
+        {"intent": S, "subreddits": ["saas"], "keywords": ["status pages"]},
+    ),
+    (
+        "how are freelancers in r/freelance dealing with invoicing",
+        {"intent": S, "subreddits": ["freelance"], "keywords": ["invoicing"]},
+    ),
+    (
+        "r/smallbusiness and r/Accounting: payroll, taxes. 2 weeks. $1",
+        {
+            "intent": S,
+            "subreddits": ["smallbusiness", "accounting"],
+            "keywords": ["payroll", "taxes"],
+            "days": 14,
+            "maxCost": 1,
+        },
+    ),
+    (
+        "Can you check r/Entrepreneur for people frustrated with hiring contractors over the past 3 weeks? Keep it under $1.",
+        {"intent": S, "subreddits": ["entrepreneur"], "keywords": ["hiring contractors"], "days": 21, "maxCost": 1},
+    ),
+    (
+        "analyze are slash productivity mentioning note taking apps since last Tuesday, cap at two dollars fifty",
+        {"intent": S, "subreddits": ["productivity"], "keywords": ["note taking apps"], "days": 5.5, "maxCost": 2.5},
+    ),
     ("what do freelancers hate", {"intent": S, "missing": ["subreddits"]}),
 ]
 
