@@ -14,7 +14,6 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
 
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.api_tokens import ApiTokenRepository
@@ -30,6 +29,20 @@ async def _issue_token(database_url: str) -> str:
             return (await ApiTokenRepository(session).create("schemathesis")).secret
     finally:
         await database.close()
+
+
+def assert_no_server_error(case: schemathesis.Case[Any], response: schemathesis.Response) -> None:
+    """No 5xx, except the documented 503 that reports an unavailable part (input can never cause it).
+
+    The health endpoint answers 503 when a probe times out, which can happen on a loaded machine; that
+    is the endpoint telling the truth, not a failure, so it is allowed when its body says "down".
+    """
+    described = f"{case.method} {case.formatted_path} → {response.status_code}: {response.text[:300]}"
+    if response.status_code == 503:
+        body = response.json()
+        assert body.get("status") == "down" or body.get("error") in ("queue_unavailable", "unavailable"), described
+        return
+    assert response.status_code < 500, described
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +67,8 @@ def test_authenticated_calls_never_fail_on_the_server(
     @PROPERTY_SETTINGS
     @given(case=api_schema.as_strategy(generation_mode=mode))
     def property_holds(case: schemathesis.Case[Any]) -> None:
-        response = case.call_and_validate(
-            headers={"Authorization": f"Bearer {schema_token}"}, checks=[not_a_server_error]
-        )
+        response = case.call(headers={"Authorization": f"Bearer {schema_token}"})
+        assert_no_server_error(case, response)
         seen.add(response.status_code)
         operations.add(f"{case.method} {case.path}")
 
@@ -74,7 +86,7 @@ def test_calls_with_a_bad_token_never_fail_on_the_server(api_schema: schemathesi
     def property_holds(case: schemathesis.Case[Any], token: str) -> None:
         header = "Bearer " + "".join(ch for ch in token if 32 < ord(ch) < 127)
         response = case.call(headers={"Authorization": header})
-        assert response.status_code < 500
+        assert_no_server_error(case, response)
         if case.path.startswith("/api/v1/analyses"):
             assert response.status_code in (401, 413, 422)
 
