@@ -208,10 +208,16 @@ def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:
     """The draft with what the new message said laid over it."""
     merged = dict(draft)
     if parsed.subreddits:
-        merged["subreddits"] = parsed.subreddits
-        merged["resolved"] = [[f.heard, f.name] for f in parsed.fuzzy]
+        earlier = list(draft.get("subreddits") or []) if parsed.adding else []
+        merged["subreddits"] = earlier + [s for s in parsed.subreddits if s.lower() not in {e.lower() for e in earlier}]
+        merged["resolved"] = [
+            *(draft.get("resolved") or [] if parsed.adding else []),
+            *([f.heard, f.name] for f in parsed.fuzzy),
+        ]
     if parsed.keywords:
         merged["keywords"] = parsed.keywords
+    elif parsed.clear_keywords:
+        merged.pop("keywords", None)
     if parsed.llm_fields:
         merged["llm_fields"] = list(parsed.llm_fields)
     if parsed.window:

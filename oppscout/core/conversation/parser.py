@@ -53,6 +53,10 @@ STATUS_RX = re.compile(
     r"|\bany (?:news|results|progress|updates?)\b",
     re.IGNORECASE,
 )
+ADDING_RX = re.compile(r"\b(?:also|too|add|plus|as well|and also)\b", re.IGNORECASE)
+NO_KEYWORDS_RX = re.compile(
+    r"\b(?:no|without|drop the|remove the|clear the|any) (?:keywords?|topics?|filter)\b|\bany topic\b", re.IGNORECASE
+)
 WATCH_RX = re.compile(
     r"\b(?:watch|monitor|keep (?:an eye|tabs) on|track|alert me|alert us|notify me|notify us|dm me|ping me|"
     r"message me|email me|let (?:me|us) know|tell (?:me|us) when|subscribe)\b",
@@ -74,6 +78,10 @@ class ParsedMessage:
     fuzzy: list[FuzzyName] = field(default_factory=list)
     llm_fields: list[str] = field(default_factory=list)
     """Fields the LLM interpreter filled in (the dialog confirms them)."""
+    adding: bool = False
+    """The subreddits are meant on top of earlier ones ("also r/x", "r/x too")."""
+    clear_keywords: bool = False
+    """The message asks for no keyword filter ("no keywords")."""
 
     @property
     def missing(self) -> list[str]:
@@ -147,4 +155,6 @@ def parse(text: str, now: datetime, *, known_subreddits: Iterable[str] = ()) -> 
         threshold=find_threshold(text) if watch else None,
         cadence=cadence,
         fuzzy=mentions.fuzzy,
+        adding=bool(ADDING_RX.search(text)),
+        clear_keywords=bool(NO_KEYWORDS_RX.search(text)),
     )

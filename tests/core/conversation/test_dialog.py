@@ -127,3 +127,22 @@ async def test_help_lists_examples_and_keeps_the_draft(runtime: Runtime) -> None
     assert "r/smallbusiness" in helped.messages[0] and "voice note" in helped.messages[0]
     answered = await say(runtime, "r/SaaS")
     assert answered.submission is not None  # the earlier question is still open after help
+
+
+async def test_edits_can_add_subreddits_and_drop_keywords(runtime: Runtime) -> None:
+    await say(runtime, "r/startups about hiring, budget $5")
+    added = await say(runtime, "also r/SaaS")
+    assert "r/startups, r/SaaS about hiring" in added.messages[0]
+    cleared = await say(runtime, "edit: no keywords, last 3 days")
+    assert "Here's what I understood: r/startups, r/SaaS, last 3 days, budget $5." in cleared.messages[0]
+    done = await say(runtime, "yes")
+    assert done.submission is not None
+    response = await runtime.service.get(done.submission.analysis_id)
+    assert response.metadata.subreddits == ["startups", "SaaS"]
+
+
+async def test_nothing_understood_while_confirming_keeps_the_draft(runtime: Runtime) -> None:
+    await say(runtime, "r/startups about hiring, budget $5")
+    unclear = await say(runtime, "hmm")
+    assert "r/startups about hiring, last 7 days, budget $5" in unclear.messages[0]
+    assert (await say(runtime, "ok")).submission is not None
