@@ -165,7 +165,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
-    """Create or revoke a web API token; the secret is printed once and only its hash is stored."""
+    """Create, list or revoke web API tokens; a secret is printed once and only its hash is stored."""
     from oppscout.core.db.database import Database
     from oppscout.core.db.repositories.api_tokens import ApiTokenRepository
 
@@ -175,6 +175,10 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
             await database.migrate()
             async with database.unit_of_work() as session:
                 tokens = ApiTokenRepository(session)
+                if args.token_command == "list":
+                    for row in await tokens.list_active(args.workspace):
+                        print(f"{row.id}  {row.workspace_id:<24} {row.created_at:%Y-%m-%d %H:%M}  {row.name}")
+                    return 0
                 if args.token_command == "create":
                     issued = await tokens.create(args.workspace, args.name)
                     print(f"token id:  {issued.token_id}\nworkspace: {issued.workspace_id}\ntoken:     {issued.secret}")
@@ -305,11 +309,13 @@ def main(argv: list[str] | None = None) -> int:
     import_cmd = sub.add_parser("import", help="import a Reddit data dump (NDJSON, optionally .zst)")
     import_cmd.add_argument("file", help="the dump file: one post or comment as JSON per line")
     import_cmd.set_defaults(fn=cmd_import)
-    token = sub.add_parser("token", help="create or revoke web API tokens")
+    token = sub.add_parser("token", help="create, list or revoke web API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     token_create = token_sub.add_parser("create", help="issue a token for a workspace")
     token_create.add_argument("--workspace", required=True, help="the workspace the token may see")
     token_create.add_argument("--name", default="", help="a label, e.g. who holds it")
+    token_list = token_sub.add_parser("list", help="show active tokens (ids, never secrets)")
+    token_list.add_argument("--workspace", help="only this workspace's tokens")
     token_revoke = token_sub.add_parser("revoke", help="revoke a token by its id or value")
     token_revoke.add_argument("token", help="the token id (from create) or the token itself")
     token.set_defaults(fn=cmd_token)

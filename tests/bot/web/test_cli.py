@@ -55,6 +55,9 @@ def test_tokens_from_the_cli_open_and_close_the_api(cli_env: dict[str, str], tmp
     assert token.startswith("osk_")
     assert fields["workspace"].strip() == "cli-team"
     assert "cannot be shown again" in created.stderr
+    listed = oppscout(cli_env, tmp_path, "token", "list", "--workspace", "cli-team")
+    assert token_id in listed.stdout
+    assert token not in listed.stdout
 
     url = closed_port_url()
     port = url.rsplit(":", 1)[1]
@@ -77,6 +80,7 @@ def test_tokens_from_the_cli_open_and_close_the_api(cli_env: dict[str, str], tmp
         again = oppscout(cli_env, tmp_path, "token", "revoke", token_id)
         assert again.returncode == 1
         assert "No active token" in again.stderr
+        assert token_id not in oppscout(cli_env, tmp_path, "token", "list").stdout
     finally:
         web.send_signal(signal.SIGTERM)
         web.wait(timeout=60)
