@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -124,3 +125,17 @@ async def test_healthy_transcriber(transcriber: WhisperTranscriber) -> None:
     health = await transcriber.health()
     assert health.status == ComponentState.HEALTHY
     assert "tiny.en" in health.detail
+
+
+async def test_typed_messages_are_answered_while_a_voice_note_is_transcribed(
+    runtime: Runtime, transcriber: WhisperTranscriber, voice_dir: Path
+) -> None:
+    # Transcription runs on the transcriber's own thread, so the event loop keeps serving other threads.
+    service = chat(runtime, transcriber)
+    voice = asyncio.create_task(service.handle_voice(THREAD, (voice_dir / "jfk.flac").read_bytes()))
+    await asyncio.sleep(0)  # let the voice note start
+    typed = await service.handle(ThreadRef("discord", "guild-1", "channel", "other", "bo"), "help")
+    assert "r/smallbusiness" in typed.messages[0]
+    assert not voice.done()
+    heard = await voice
+    assert "ask not what your country can do for you" in heard.messages[0].lower().replace(",", "").replace(".", "")
