@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oppscout.core.db.database import Database
-from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.db.repositories.vocabulary import recent_requests
 
 RECENT_ANALYSES = 50
 # A fresh workspace still gets hotwords: the subreddits people ask about most.
@@ -38,8 +38,7 @@ class WorkspaceVocabulary:
 async def load_vocabulary(database: Database, workspace_id: str) -> WorkspaceVocabulary:
     """The vocabulary of one workspace, from its most recent analyses."""
     async with database.unit_of_work() as session:
-        rows = await AnalysisRepository(session).list_recent(workspace_id=workspace_id, limit=RECENT_ANALYSES)
-        requests = [row.request for row in rows]
+        requests = await recent_requests(session, workspace_id, limit=RECENT_ANALYSES)
     subreddits: dict[str, str] = {}
     topics: dict[str, str] = {}
     for request in requests:
