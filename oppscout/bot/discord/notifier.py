@@ -18,9 +18,9 @@ from pathlib import Path
 import discord
 from discord.http import HTTPClient, Route, handle_message_parameters
 
-from oppscout.bot.discord.opportunity_map import MAP_FILENAME, render_map_png
 from oppscout.bot.discord.views import feedback_view
 from oppscout.bot.render.embeds import clip, shown_opportunities, summary_embeds
+from oppscout.bot.render.opportunity_map import MAP_FILENAME, render_opportunity_map
 from oppscout.bot.render.text import coverage_line, progress_line, queue_line
 from oppscout.core.delivery import ThreadView
 from oppscout.core.events import (
@@ -208,7 +208,7 @@ async def _read_report(path: str | None) -> Attachment | None:
 async def _render_map(event: CompletedEvent) -> Attachment | None:
     """The opportunity map PNG, drawn off the event loop; a drawing failure never blocks the summary."""
     try:
-        png = await asyncio.to_thread(render_map_png, event.results)
+        png = await asyncio.to_thread(render_opportunity_map, event.results)
     except Exception:
         log.warning("could not draw the opportunity map", exc_info=True, extra={"analysis_id": event.analysis_id})
         return None

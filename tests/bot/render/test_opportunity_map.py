@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import struct
 
+from oppscout.bot.render.opportunity_map import axes_of, render_map, render_opportunity_map
 from oppscout.core.analysis.engine import LocalEngine
-from oppscout.core.analysis.opportunity_map import axes_of, render_map
 from oppscout.core.contract import OpportunityResults
 from oppscout.jobs.sources.demo import DemoSource
 from tests.core.analysis.builders import NOW, request
@@ -41,3 +41,7 @@ async def test_the_demo_map_is_a_png_placing_each_opportunity_by_its_score_parts
 
 def test_an_empty_analysis_still_gets_a_map() -> None:
     assert _png_size(render_map(OpportunityResults()))[0] > 0
+
+
+def test_a_summary_without_opportunities_attaches_no_map() -> None:
+    assert render_opportunity_map(OpportunityResults()) is None
