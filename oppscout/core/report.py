@@ -45,8 +45,18 @@ def render_markdown(
         if opp.score_breakdown:
             parts = ", ".join(f"{k} {v:.0f}" for k, v in opp.score_breakdown.items())
             lines.append(f"**Score parts:** {parts}")
+        if opp.who_has_it:
+            lines.append(f"**Who has it:** {opp.who_has_it}")
+        if opp.workarounds:
+            lines.append(f"**Workarounds today:** {'; '.join(opp.workarounds)}")
+        if opp.solutions_mentioned:
+            lines.append(f"**Solutions mentioned:** {'; '.join(opp.solutions_mentioned)}")
+        if opp.willingness_to_pay:
+            lines.append(f"**Willingness to pay:** {opp.willingness_to_pay}")
         if opp.product_idea:
             lines.append(f"**Product idea:** {opp.product_idea}")
+        if opp.confidence is not None:
+            lines.append(f"**Model confidence:** {opp.confidence:.0%}")
         lines.append("")
         for quote in opp.quotes:
             lines.append(f"> {_cell(quote.text)}")

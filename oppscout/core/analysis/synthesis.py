@@ -165,18 +165,16 @@ def merge(opportunity: Opportunity, synthesis: Synthesis, items: Sequence[Reddit
     quotes = verified_quotes(synthesis.quotes, items)
     seen = {q.text for q in quotes}
     quotes += [q for q in opportunity.quotes if q.text not in seen]
-    details = [synthesis.problem.strip(), f"Who: {synthesis.who.strip()}."]
-    if synthesis.workarounds:
-        details.append("Workarounds: " + "; ".join(synthesis.workarounds) + ".")
-    if synthesis.solutions_mentioned:
-        details.append("Solutions mentioned: " + "; ".join(synthesis.solutions_mentioned) + ".")
-    details.append(f"Willingness to pay: {synthesis.willingness_to_pay.strip()}.")
-    details.append(f"Model confidence: {synthesis.confidence:.0%}.")
     return opportunity.model_copy(
         update={
             "title": synthesis.title.strip() or opportunity.title,
-            "problem": " ".join(details),
+            "problem": synthesis.problem.strip() or opportunity.problem,
             "product_idea": synthesis.product_idea.strip() or None,
+            "who_has_it": synthesis.who.strip() or None,
+            "workarounds": [w.strip() for w in synthesis.workarounds if w.strip()],
+            "solutions_mentioned": [m.strip() for m in synthesis.solutions_mentioned if m.strip()],
+            "willingness_to_pay": synthesis.willingness_to_pay.strip() or None,
+            "confidence": synthesis.confidence,
             "quotes": quotes[:MAX_QUOTES],
         }
     )

@@ -82,6 +82,12 @@ class Opportunity(CamelModel):
     subreddits: list[str] = Field(default_factory=list)
     quotes: list[Quote] = Field(default_factory=list)
     product_idea: str | None = None
+    # Filled by LLM synthesis when it ran; the local engine leaves them empty.
+    who_has_it: str | None = None
+    workarounds: list[str] = Field(default_factory=list)
+    solutions_mentioned: list[str] = Field(default_factory=list)
+    willingness_to_pay: str | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
 
 
 class Coverage(CamelModel):

@@ -54,6 +54,11 @@ async def test_top_themes_are_written_up_and_invented_quotes_are_dropped(
     written = results.opportunities[:3]
     assert all(o.title.startswith("Synthesised: ") for o in written)
     assert all(o.product_idea for o in written)
+    # The structured write-up reaches the contract field by field.
+    assert all(o.who_has_it == "Owners of small businesses" for o in written)
+    assert all(o.workarounds == ["spreadsheets"] and o.confidence == 0.7 for o in written)
+    assert all(o.willingness_to_pay == "Several say they would pay." for o in written)
+    assert results.opportunities[3].who_has_it is None
     assert not results.opportunities[3].title.startswith("Synthesised")
     texts = {i.permalink: i.text for i in items}
     for opp in results.opportunities:
