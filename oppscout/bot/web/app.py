@@ -62,7 +62,7 @@ def create_app(
     settings = runtime.settings
     metrics = WebMetrics()
     health = HealthMonitor(runtime, extra_probes)
-    relay = RealtimeRelay(runtime, metrics)
+    relay = RealtimeRelay(runtime, metrics, health)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

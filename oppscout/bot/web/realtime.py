@@ -19,9 +19,11 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from oppscout.bot.web.auth import workspace_for_token
+from oppscout.bot.web.health import HealthMonitor
 from oppscout.bot.web.metrics import WebMetrics
 from oppscout.core.errors import NotFoundError
 from oppscout.core.events import AnalysisEvent, CostEvent
+from oppscout.core.health import notices_for
 from oppscout.jobs.event_bus import EventSubscription
 from oppscout.runtime import Runtime
 
@@ -47,9 +49,10 @@ def event_name(event: AnalysisEvent) -> str:
 class RealtimeRelay:
     """The Socket.IO server and the Redis → Socket.IO relay of one web process."""
 
-    def __init__(self, runtime: Runtime, metrics: WebMetrics) -> None:
+    def __init__(self, runtime: Runtime, metrics: WebMetrics, health: HealthMonitor) -> None:
         self.runtime = runtime
         self.metrics = metrics
+        self.health = health
         settings = runtime.settings
         # None = same origin only; an empty list would switch python-engineio's origin check off entirely.
         origins: list[str] | None = list(settings.web_cors_origins) or None
@@ -109,7 +112,11 @@ class RealtimeRelay:
         return {"ok": True}
 
     async def _follow(self, sid: str, analysis_id: str) -> dict[str, Any]:
-        """Join the analysis's room when the client's workspace owns it; the answer carries its state now."""
+        """Join the analysis's room when the client's workspace owns it.
+
+        The answer carries the analysis's state now and notices about degraded parts affecting it, so a
+        client that subscribes after events went out starts from the truth.
+        """
         session = await self.sio.get_session(sid)
         if len(session["following"]) >= MAX_FOLLOWED:
             return {"ok": False, "error": f"A connection can follow at most {MAX_FOLLOWED} analyses."}
@@ -130,6 +137,7 @@ class RealtimeRelay:
             "analysisId": analysis.analysis_id,
             "status": analysis.status.value,
             "progress": analysis.progress.model_dump(mode="json"),
+            "notices": notices_for(await self.health.report(), analysis.status),
         }
 
     # -- relay ---------------------------------------------------------------------------------

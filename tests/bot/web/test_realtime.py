@@ -69,6 +69,8 @@ async def test_client_receives_progress_and_cost_of_its_analysis(web: WebEnv, tr
         answer = await listener.follow(analysis_id)
         assert answer["ok"] is True
         assert answer["status"] == "queued"
+        # No worker runs beside this server: the follower is told why nothing moves yet.
+        assert answer["notices"] == ["No worker is running right now, so analyses wait in line until one starts."]
 
         publisher = RedisEventPublisher(web.runtime.redis)
         await publisher.publish(progress(analysis_id, 40))
