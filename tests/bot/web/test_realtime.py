@@ -209,3 +209,26 @@ async def test_a_page_on_a_foreign_origin_cannot_open_a_socket(web: WebEnv) -> N
     await same_origin.connect(web.url, auth={"token": token}, headers={"Origin": web.url}, wait_timeout=WAIT)
     assert same_origin.connected
     await same_origin.eio.disconnect(abort=True)
+
+
+async def test_clients_of_two_web_processes_both_receive_one_published_event(web: WebEnv) -> None:
+    from tests.bot.web.conftest import ServerThread
+
+    second = ServerThread(web.server.settings).start()  # same database and Redis, as behind a load balancer
+    analysis_id = await web.analysis("rt-ivan")
+    token = await web.token("rt-ivan")
+    on_first, on_second = Listener(), Listener()
+    try:
+        await on_first.connect(web.url, token, "websocket")
+        await on_second.connect(second.url, token, "websocket")
+        assert (await on_first.follow(analysis_id))["ok"]
+        assert (await on_second.follow(analysis_id))["ok"]
+        await RedisEventPublisher(web.runtime.redis).publish(progress(analysis_id, 25))
+        for listener in (on_first, on_second):
+            name, data = await listener.next()
+            assert name == f"analysis-{analysis_id}"
+            assert data["progress"]["percent"] == 25
+    finally:
+        await on_first.close()
+        await on_second.close()
+        second.stop()
