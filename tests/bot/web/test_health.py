@@ -71,11 +71,15 @@ async def test_default_deployment_reports_each_part_honestly(tmp_path: Path, cle
 
 async def test_a_live_worker_makes_the_queue_healthy(tmp_path: Path, clean_redis: str) -> None:
     async with api(web_settings_for(tmp_path, clean_redis)) as (client, runtime, _):
+        assert (await client.get("/api/v1/queue")).json() == {"waiting": 0, "availableWorkers": 0, "totalWorkers": 0}
+        assert (await client.post("/api/v1/analyses", json=request_json())).status_code == 202
         # The heartbeat a worker writes every few seconds (see jobs.worker).
         await runtime.redis.set(WORKER_KEY_PREFIX + "w1", json.dumps({"running": 1, "concurrency": 4}), ex=15)
         body = (await client.get("/api/v1/health")).json()
         assert body["components"]["queue"]["status"] == "healthy"
         assert "1 worker(s), 1 with a free slot" in body["components"]["queue"]["detail"]
+        overview = (await client.get("/api/v1/queue")).json()
+        assert overview == {"waiting": 1, "availableWorkers": 1, "totalWorkers": 1}
         await runtime.redis.delete(WORKER_KEY_PREFIX + "w1")
         assert (await client.get("/api/v1/health")).json()["components"]["queue"]["status"] == "degraded"
 
@@ -184,6 +188,9 @@ async def test_redis_down_means_service_down_but_analyses_are_still_saved(tmp_pa
         queue = await client.get(f"/api/v1/analyses/{analysis_id}/queue")
         assert queue.status_code == 503
         assert queue.json()["error"] == "queue_unavailable"
+        overview = await client.get("/api/v1/queue")
+        assert overview.status_code == 503
+        assert overview.json()["message"] == "The job queue is unreachable right now."
 
 
 async def test_metrics_count_analyses_queue_health_and_requests(tmp_path: Path, clean_redis: str) -> None:

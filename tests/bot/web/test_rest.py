@@ -83,7 +83,11 @@ async def test_requests_without_a_valid_token_get_401(web: WebEnv, http: httpx.A
         {"Authorization": "Bearer " + "x" * 500},
     ]
     for headers in cases:
-        for method, path in [("GET", "/api/v1/analyses"), ("GET", f"/api/v1/analyses/{analysis_id}")]:
+        for method, path in [
+            ("GET", "/api/v1/analyses"),
+            ("GET", f"/api/v1/analyses/{analysis_id}"),
+            ("GET", "/api/v1/queue"),
+        ]:
             response = await http.request(method, path, headers=headers)
             assert response.status_code == 401, headers
             assert response.headers["www-authenticate"] == "Bearer"
