@@ -130,3 +130,8 @@ def test_response_and_status_models_serialise_in_camel_case() -> None:
     }
     with pytest.raises(ValidationError):
         WorkerJobStatus(job_id="x", type=Stage.AI_ANALYSIS, status=AnalysisStatus.QUEUED, progress=101)
+
+
+def test_dates_at_the_edge_of_the_calendar_are_refused_not_crashed_on() -> None:
+    edge = {"start": "0001-01-01T00:00:00+05:00", "end": NOW.isoformat()}
+    assert "out of range" in error_text(request(timeRange=edge))

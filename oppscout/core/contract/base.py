@@ -12,7 +12,10 @@ from pydantic.alias_generators import to_camel
 
 def _as_utc(value: datetime) -> datetime:
     # Naive datetimes are taken as UTC so comparisons never mix naive and aware values.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError as error:  # e.g. year 9999 with a negative offset
+        raise ValueError("That date is out of range; use a date between the years 2005 and today.") from error
 
 
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
