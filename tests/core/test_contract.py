@@ -135,3 +135,8 @@ def test_response_and_status_models_serialise_in_camel_case() -> None:
 def test_dates_at_the_edge_of_the_calendar_are_refused_not_crashed_on() -> None:
     edge = {"start": "0001-01-01T00:00:00+05:00", "end": NOW.isoformat()}
     assert "out of range" in error_text(request(timeRange=edge))
+
+
+def test_keywords_must_be_words_or_phrases() -> None:
+    assert "must be a list of words or phrases" in error_text(request(keywords=True))
+    assert "must be a list of words or phrases" in error_text(request(keywords=[1, 2]))

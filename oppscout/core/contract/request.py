@@ -103,7 +103,9 @@ class AnalysisRequest(CamelModel):
             return None
         if isinstance(value, str):
             value = [value]
-        cleaned = [" ".join(str(k).split()) for k in value]
+        if not isinstance(value, list | tuple) or not all(isinstance(k, str) for k in value):
+            raise ValueError("Keywords must be a list of words or phrases, like ['invoicing', 'late payments'].")
+        cleaned = [" ".join(k.split()) for k in value]
         cleaned = [k for k in cleaned if k]
         if len(cleaned) > MAX_KEYWORDS:
             raise ValueError(f"At most {MAX_KEYWORDS} keywords; you gave {len(cleaned)}.")
