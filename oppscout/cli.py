@@ -75,16 +75,14 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
     """Run the Slack and/or Discord bots that are configured."""
     from oppscout.bot.launcher import run_bots
-    from oppscout.core.conversation.chat import ChatService
-    from oppscout.core.conversation.dialog import Dialog
     from oppscout.core.errors import AppError
-    from oppscout.runtime import Runtime, build_transcriber
+    from oppscout.runtime import Runtime, build_chat
 
     _logging(settings)
 
     async def run() -> None:
         runtime = await Runtime.open(settings)
-        chat = ChatService(runtime.database, runtime.service, Dialog(settings), build_transcriber(settings))
+        chat = build_chat(runtime)
         try:
             await run_bots(runtime, chat)
         finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
@@ -20,6 +21,9 @@ from oppscout.core.settings import Settings
 from oppscout.jobs.event_bus import RedisEventPublisher
 from oppscout.jobs.queue import AnalysisQueue
 from oppscout.jobs.redis_server import EmbeddedRedis
+
+if TYPE_CHECKING:
+    from oppscout.core.conversation.chat import ChatService
 
 log = logging.getLogger(__name__)
 
@@ -160,4 +164,23 @@ def build_engine(settings: Settings) -> AnalysisEngine:
         max_output_tokens=settings.llm_max_output_tokens,
         max_attempts=settings.llm_max_attempts,
         local=LocalEngine(embedder, prices),
+    )
+
+
+def build_chat(runtime: Runtime, *, voice: bool = True, confirm_always: bool = False) -> ChatService:
+    """The chat service every interface talks to, with watches, spend caps, the LLM reader and voice."""
+    from oppscout.core.conversation.chat import ChatService
+    from oppscout.core.conversation.dialog import Dialog
+    from oppscout.core.spend import SpendGovernor
+    from oppscout.core.watches.service import WatchService
+
+    settings = runtime.settings
+    return ChatService(
+        runtime.database,
+        runtime.service,
+        Dialog(settings, confirm_always=confirm_always),
+        build_transcriber(settings) if voice else None,
+        interpreter=build_interpreter(settings),
+        watches=WatchService(runtime.database, settings),
+        spend=SpendGovernor(runtime.database, settings),
     )

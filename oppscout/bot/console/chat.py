@@ -16,8 +16,6 @@ from rich.markup import escape
 
 from oppscout.bot.render.text import cost_line, coverage_line, progress_line, queue_line, summary_table
 from oppscout.core.contract import AnalysisStatus, OpportunityResults
-from oppscout.core.conversation.chat import ChatService
-from oppscout.core.conversation.dialog import Dialog
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.errors import AppError
 from oppscout.core.events import (
@@ -31,7 +29,7 @@ from oppscout.core.events import (
     StageEvent,
 )
 from oppscout.jobs.event_bus import EventSubscription
-from oppscout.runtime import Runtime
+from oppscout.runtime import Runtime, build_chat
 
 FINAL = (CompletedEvent, FailedEvent, CancelledEvent)
 QUEUE_POLL_SECONDS = 1.0
@@ -43,9 +41,8 @@ class ConsoleChat:
     def __init__(self, runtime: Runtime, console: Console, *, confirm_always: bool = True) -> None:
         self.runtime = runtime
         self.console = console
-        self.chat = ChatService(
-            runtime.database, runtime.service, Dialog(runtime.settings, confirm_always=confirm_always)
-        )
+        # The console takes no voice notes; it confirms every request, since typing "yes" costs nothing here.
+        self.chat = build_chat(runtime, voice=False, confirm_always=confirm_always)
         self.thread = ThreadRef("console", "local", "console", uuid.uuid4().hex[:12], getpass.getuser())
         self._live = console.is_terminal
         self._line_open = False

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from oppscout.core.contract import AnalysisResponse, AnalysisStatus
-from oppscout.core.conversation.dialog import Dialog, RunAnalysis, SimpleAction
+from oppscout.core.conversation.dialog import CreateWatch, Dialog, RunAnalysis, SimpleAction
 from oppscout.core.conversation.interpreter import Interpretation, RequestInterpreter, needs_llm
 from oppscout.core.conversation.parser import Intent, ParsedMessage
 from oppscout.core.conversation.vocabulary import load_vocabulary
@@ -18,6 +18,10 @@ from oppscout.core.db.repositories.ledger import SqlLedger
 from oppscout.core.errors import AppError, TranscriberUnavailableError, VoiceError
 from oppscout.core.ports import Transcriber
 from oppscout.core.service import AnalysisService, Submission
+from oppscout.core.spend import SpendGovernor
+from oppscout.core.watches.commands import WatchCommands
+from oppscout.core.watches.models import WatchSpec
+from oppscout.core.watches.service import WatchService
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +71,17 @@ class ChatService:
         transcriber: Transcriber | None = None,
         *,
         interpreter: RequestInterpreter | None = None,
+        watches: WatchService | None = None,
+        spend: SpendGovernor | None = None,
     ) -> None:
         self.database = database
         self.analyses = analyses
         self.dialog = dialog
         self.transcriber = transcriber
         self.interpreter = interpreter
+        self.watches = watches
+        self.watch_commands = WatchCommands(watches) if watches is not None else None
+        self.spend = spend
 
     @property
     def voice_available(self) -> bool:
@@ -113,6 +122,11 @@ class ChatService:
     async def _handle(
         self, thread: ThreadRef, text: str, voice: bool, idempotency_key: str | None, known: list[str]
     ) -> ChatOutcome:
+        # "pause watch 3", "list my watches", "my email is …" are commands, not requests to parse.
+        if self.watch_commands is not None:
+            answer = await self.watch_commands.answer(thread, text)
+            if answer is not None:
+                return ChatOutcome(messages=[answer])
         async with self.database.unit_of_work() as session:
             conversation = await ConversationRepository(session).open(thread)
             state, conversation_id, latest = dict(conversation.state), conversation.id, conversation.analysis_id
@@ -127,7 +141,12 @@ class ChatService:
         outcome = ChatOutcome(messages=list(reply.messages), parsed=reply.parsed)
         outcome.parse_cost = reading.cost if reading else Decimal("0")
         try:
-            if isinstance(reply.action, RunAnalysis):
+            if isinstance(reply.action, RunAnalysis) and self.spend is not None:
+                # The monthly caps are checked before anything is queued; the refusal says what is left.
+                await self.spend.check(thread.workspace_id, thread.user_id, reply.action.request.max_cost)
+            if isinstance(reply.action, CreateWatch):
+                outcome.messages.append(await self._create_watch(thread, reply.action))
+            elif isinstance(reply.action, RunAnalysis):
                 outcome.submission = await self.analyses.submit(
                     reply.action.request, thread=thread, idempotency_key=idempotency_key
                 )
@@ -136,7 +155,7 @@ class ChatService:
                 if parse_cost and not outcome.submission.duplicate:
                     await self._charge_parse(outcome.submission.analysis_id, conversation_id, parse_cost, reply.action)
             elif isinstance(reply.action, SimpleAction):
-                await self._simple(reply.action.intent, latest, outcome)
+                await self._simple(reply.action.intent, latest, outcome, thread)
         except AppError as error:
             outcome.messages.append(error.message)
         if parse_cost and not new_state and not isinstance(reply.action, RunAnalysis):
@@ -162,9 +181,27 @@ class ChatService:
         await ledger.reserve(analysis_id, key, "llm", cost, max(run.request.max_cost, cost))
         await ledger.settle(analysis_id, key, cost, tokens_in=0, tokens_out=0, calls=1)
 
-    async def _simple(self, intent: Intent, latest: str | None, outcome: ChatOutcome) -> None:
+    async def _create_watch(self, thread: ThreadRef, watch: CreateWatch) -> str:
+        if self.watches is None:
+            return "Watches are not set up on this bot; I can run the analysis once instead."
+        view = await self.watches.create(
+            thread,
+            WatchSpec(
+                subreddits=watch.subreddits,
+                keywords=watch.keywords,
+                threshold=watch.threshold,
+                cadence_hours=watch.cadence_hours,
+                monthly_budget=watch.monthly_budget,
+            ),
+        )
+        return view.confirmation()
+
+    async def _simple(self, intent: Intent, latest: str | None, outcome: ChatOutcome, thread: ThreadRef) -> None:
         if intent == Intent.SPEND:
-            outcome.messages.append("Spend reports are not available yet; each analysis shows its own cost.")
+            if self.spend is None:
+                outcome.messages.append("Spend reports are not set up on this bot; each analysis shows its own cost.")
+            else:
+                outcome.messages.append((await self.spend.report(thread.workspace_id, thread.user_id)).render())
             return
         if latest is None:
             outcome.messages.append("There is no analysis in this conversation yet. Ask me to scan some subreddits.")

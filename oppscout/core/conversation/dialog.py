@@ -57,7 +57,18 @@ class SimpleAction:
     intent: Intent
 
 
-Action = RunAnalysis | SimpleAction
+@dataclass
+class CreateWatch:
+    """Set up a watch: re-run on a schedule and alert the owner when something crosses the threshold."""
+
+    subreddits: list[str]
+    keywords: list[str]
+    threshold: int | None
+    cadence_hours: int | None
+    monthly_budget: Decimal | None
+
+
+Action = RunAnalysis | SimpleAction | CreateWatch
 
 
 @dataclass
@@ -182,18 +193,29 @@ class Dialog:
         needs_confirm = (
             self.confirm_always or confirm or bool(watch) or request.max_cost > self.settings.auto_approve_usd
         )
-        if confirmed or not needs_confirm:
+        if (confirmed or not needs_confirm) and not watch:
             return Reply([" ".join([f"Starting: {describe(request)}.", *notes])], RunAnalysis(request)), {}
         est = estimate(request, self.prices, llm_ceiling=self._llm_ceiling(request))
         saved = strip_defaults(draft, defaults)
         if watch:
+            # A watch has no window of its own (each run reads what is new since the last one), and its
+            # budget is monthly: the default one comes from the watch settings, not the analysis default.
+            budget_said = not any("budget" in d for d in defaults)
+            if confirmed:
+                action = CreateWatch(
+                    subreddits=request.subreddits,
+                    keywords=request.keywords or [],
+                    threshold=watch.get("threshold"),
+                    cadence_hours=watch.get("cadence_hours"),
+                    monthly_budget=request.max_cost if budget_said else None,
+                )
+                return Reply([], action), {}
+            monthly = request.max_cost if budget_said else self.settings.watch_default_monthly_budget_usd
             lines = [
-                f"I understood a watch: {describe_watch(request, watch)}. Scheduled watches aren't available yet,",
-                "but I can run it once now.",
-                *notes,
-                f"Estimate: {est.describe()}. Run it once? (yes / edit … / cancel)",
+                f"I understood a watch: {describe_watch(request, watch)}, with a budget of ${monthly} a month.",
+                *notes[1 if defaults else 0 :],
+                "Set it up? (yes / edit … / cancel)",
             ]
-            saved.pop("watch", None)
             return Reply([" ".join(lines)]), {"phase": "confirming", "draft": saved, "confirm": True}
         lines = [f"Here's what I understood: {describe(request)}.", *notes]
         lines.append(f"Estimate: {est.describe()}. Run it? (yes / edit … / cancel)")
@@ -228,6 +250,7 @@ def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:
         merged["watch"] = {
             "threshold": parsed.threshold,
             "cadence": parsed.cadence.label if parsed.cadence else None,
+            "cadence_hours": parsed.cadence.hours if parsed.cadence else None,
         }
     return merged
 

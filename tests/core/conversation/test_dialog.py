@@ -99,13 +99,16 @@ async def test_budget_over_the_cap_is_explained_and_can_be_edited(runtime: Runti
     assert Decimal(str((await runtime.service.get(fixed.submission.analysis_id)).cost_breakdown.total)) == 0
 
 
-async def test_watch_is_understood_and_can_run_once(runtime: Runtime) -> None:
+async def test_watch_is_understood_and_confirmed_before_it_is_set_up(runtime: Runtime) -> None:
     outcome = await say(runtime, "watch r/SaaS for churn daily and DM me when an opportunity scores above 70")
     [message] = outcome.messages
     assert "I understood a watch: r/SaaS about churn, daily, alert when an opportunity scores above 70" in message
-    assert "Run it once?" in message
+    assert "Set it up?" in message
     assert outcome.parsed is not None and outcome.parsed.threshold == 70
-    assert (await say(runtime, "yes")).submission is not None
+    # This chat service has no watch service wired in: it says so rather than running anything.
+    answer = await say(runtime, "yes")
+    assert answer.submission is None
+    assert "Watches are not set up on this bot" in answer.messages[0]
 
 
 async def test_status_and_cancel_follow_the_threads_analysis(runtime: Runtime) -> None:
