@@ -173,12 +173,15 @@ def build_chat(runtime: Runtime, *, voice: bool = True, confirm_always: bool = F
     from oppscout.core.conversation.dialog import Dialog
     from oppscout.core.spend import SpendGovernor
     from oppscout.core.watches.service import WatchService
+    from oppscout.jobs.sources.demo import DemoSource
 
     settings = runtime.settings
+    # The demo data set can count a request's posts exactly; Reddit's volume is estimated.
+    volume = DemoSource().volume if settings.source == "demo" else None
     return ChatService(
         runtime.database,
         runtime.service,
-        Dialog(settings, confirm_always=confirm_always),
+        Dialog(settings, confirm_always=confirm_always, volume=volume),
         build_transcriber(settings) if voice else None,
         interpreter=build_interpreter(settings),
         watches=WatchService(runtime.database, settings),

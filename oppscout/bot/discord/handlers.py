@@ -27,7 +27,7 @@ from oppscout.bot.discord.places import (
     ref_for_channel,
 )
 from oppscout.bot.discord.replies import ConversationReplies, submission_lines
-from oppscout.bot.discord.scans import EXPIRED, PendingScans, estimate_line, needs_confirmation, scan_view
+from oppscout.bot.discord.scans import EXPIRED, PendingScans, needs_confirmation, scan_view
 from oppscout.bot.discord.views import EditModal
 from oppscout.bot.discord.voice import check_limits, voice_attachment
 from oppscout.bot.render.embeds import clip
@@ -123,9 +123,7 @@ class DiscordHandlers(ConversationReplies):
         if needs_confirmation(request, self.settings):
             # Above the auto-approve budget a scan is confirmed with its estimate, as a typed request is.
             token = self.pending_scans.add(request, place.ref)
-            question = (
-                f"Here's the scan: {describe(request)}. Estimate: {estimate_line(request, self.settings)}. Run it?"
-            )
+            question = f"Here's the scan: {describe(request)}. Estimate: {self.chat.dialog.estimate(request).describe()}. Run it?"
             await place.send(question, view=scan_view(token))
             return
         await self._start_scan(place, request, f"discord:{interaction.id}")

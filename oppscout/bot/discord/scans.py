@@ -12,7 +12,6 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import discord
@@ -20,8 +19,6 @@ import discord
 from oppscout.bot.discord.errors import report_error
 from oppscout.bot.discord.views import handlers_of
 from oppscout.core.contract import AnalysisRequest
-from oppscout.core.conversation.estimate import estimate
-from oppscout.core.costs import PriceTable
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.settings import Settings
 
@@ -69,13 +66,6 @@ class PendingScans:
 def needs_confirmation(request: AnalysisRequest, settings: Settings) -> bool:
     """Whether a scan's budget is above what runs without asking."""
     return request.max_cost > settings.auto_approve_usd
-
-
-def estimate_line(request: AnalysisRequest, settings: Settings) -> str:
-    """The estimate shown in the confirmation, computed as the dialog computes it."""
-    prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
-    ceiling = request.max_cost if settings.openai_base_url else Decimal("0")
-    return estimate(request, prices, llm_ceiling=ceiling).describe()
 
 
 class ScanButton(

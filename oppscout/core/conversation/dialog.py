@@ -16,11 +16,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from oppscout.core.analysis.synthesis import synthesis_range
 from oppscout.core.contract import AnalysisRequest, utcnow
-from oppscout.core.conversation.estimate import estimate
+from oppscout.core.conversation.estimate import Estimate, VolumeHint, estimate
 from oppscout.core.conversation.parser import Intent, ParsedMessage, parse
 from oppscout.core.conversation.subreddit_names import answer_subreddits
 from oppscout.core.costs import PriceTable
+from oppscout.core.errors import BudgetExceededError
 from oppscout.core.settings import Settings
 
 YES = re.compile(
@@ -93,9 +95,15 @@ class Dialog:
     """Turns messages of one thread into replies and actions; the state is plain JSON for the database."""
 
     def __init__(
-        self, settings: Settings, *, confirm_always: bool = False, now: Callable[[], datetime] = utcnow
+        self,
+        settings: Settings,
+        *,
+        confirm_always: bool = False,
+        now: Callable[[], datetime] = utcnow,
+        volume: Callable[[AnalysisRequest], VolumeHint | None] | None = None,
     ) -> None:
         self.settings = settings
+        self.volume = volume
         self.confirm_always = confirm_always
         self.now = now
         self.prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
@@ -195,7 +203,7 @@ class Dialog:
         )
         if (confirmed or not needs_confirm) and not watch:
             return Reply([" ".join([f"Starting: {describe(request)}.", *notes])], RunAnalysis(request)), {}
-        est = estimate(request, self.prices, llm_ceiling=self._llm_ceiling(request))
+        est = self.estimate(request)
         saved = strip_defaults(draft, defaults)
         if watch:
             # A watch has no window of its own (each run reads what is new since the last one), and its
@@ -222,8 +230,26 @@ class Dialog:
         # Defaults are kept out of the saved draft: "yes" tomorrow should mean "the last 7 days" from then.
         return Reply([" ".join(lines)]), {"phase": "confirming", "draft": saved, "confirm": True}
 
-    def _llm_ceiling(self, request: AnalysisRequest) -> Decimal:
-        return request.max_cost if self.settings.openai_base_url else Decimal("0")
+    def estimate(self, request: AnalysisRequest) -> Estimate:
+        """The up-front estimate shown when a request is confirmed."""
+        volume = self.volume(request) if self.volume else None
+        return estimate(request, self.prices, llm_range=self._llm_range(), volume=volume)
+
+    def _llm_range(self) -> tuple[Decimal, Decimal]:
+        if not self.settings.openai_base_url:
+            return Decimal("0"), Decimal("0")
+        settings = self.settings
+        try:
+            return synthesis_range(
+                self.prices,
+                settings.openai_model,
+                settings.llm_max_themes,
+                settings.llm_max_output_tokens,
+                settings.llm_max_attempts,
+            )
+        except BudgetExceededError:
+            # No price for the model: the analysis will not call it, so nothing to add.
+            return Decimal("0"), Decimal("0")
 
 
 def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:

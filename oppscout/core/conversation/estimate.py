@@ -38,20 +38,43 @@ class Estimate:
         return f"~{self.posts} posts, ~{self.reddit_calls} Reddit calls, {cost}, about {minutes} min"
 
 
-def estimate(request: AnalysisRequest, prices: PriceTable, *, llm_ceiling: Decimal = Decimal("0")) -> Estimate:
-    """Estimate a request. ``llm_ceiling`` is the most the LLM step would spend (0 without an LLM)."""
-    per_sub = POSTS_PER_SUBREDDIT_DAY * request.time_range.days * (KEYWORD_SHARE if request.keywords else 1.0)
-    per_sub = min(per_sub, LISTING_CAP)
-    posts = int(per_sub * len(request.subreddits))
-    listing_calls = sum(max(1, math.ceil(per_sub / LISTING_PAGE)) for _ in request.subreddits)
+@dataclass(frozen=True)
+class VolumeHint:
+    """What the configured source knows about a request's size before it runs (e.g. the demo data set)."""
+
+    posts: int
+    seconds_per_call: float
+
+
+def estimate(
+    request: AnalysisRequest,
+    prices: PriceTable,
+    *,
+    llm_range: tuple[Decimal, Decimal] = (Decimal("0"), Decimal("0")),
+    volume: VolumeHint | None = None,
+) -> Estimate:
+    """Estimate a request. ``llm_range`` is what the LLM step would spend, low and high (0 without an LLM);
+    ``volume`` replaces the typical-subreddit guess when the source can count the posts."""
+    if volume is not None:
+        posts = volume.posts
+        listing_calls = max(len(request.subreddits), math.ceil(posts / LISTING_PAGE))
+        seconds_per_call = volume.seconds_per_call
+    else:
+        per_sub = POSTS_PER_SUBREDDIT_DAY * request.time_range.days * (KEYWORD_SHARE if request.keywords else 1.0)
+        per_sub = min(per_sub, LISTING_CAP)
+        posts = int(per_sub * len(request.subreddits))
+        listing_calls = sum(max(1, math.ceil(per_sub / LISTING_PAGE)) for _ in request.subreddits)
+        seconds_per_call = SECONDS_PER_CALL
     comment_calls = min(60, math.ceil(posts * COMMENT_SHARE))
     calls = listing_calls + comment_calls
     reddit = prices.reddit_cost(calls)
-    high = min(request.max_cost, reddit + llm_ceiling)
+    llm_low, llm_high = llm_range
+    # Never more than the budget: the analysis stops calling before it would pass it.
+    high = min(request.max_cost, reddit + llm_high)
     return Estimate(
         posts=posts,
         reddit_calls=calls,
-        cost_low=min(high, reddit + llm_ceiling / 4),
+        cost_low=min(high, reddit + llm_low),
         cost_high=high,
-        seconds=int(calls * SECONDS_PER_CALL + 5),
+        seconds=int(calls * seconds_per_call + 5),
     )

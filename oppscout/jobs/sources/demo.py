@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 
 from oppscout.core.contract import AnalysisRequest, utcnow
+from oppscout.core.conversation.estimate import VolumeHint
 from oppscout.core.corpus import ItemKind, RedditItem, comment_permalink, post_permalink
 from oppscout.core.ports import CommentBatch, PostBatch, ProgressCallback
 
@@ -92,6 +93,11 @@ class DemoSource:
             return True
         haystack = post.text.lower()
         return any(k.lower() in haystack for k in request.keywords)
+
+    def volume(self, request: AnalysisRequest) -> VolumeHint:
+        """How many posts the request will read here, for the confirmation's estimate."""
+        # Calls to the demo data set cost nothing and take no time beyond the configured pause.
+        return VolumeHint(posts=sum(1 for p in self._posts if self._matches(p, request)), seconds_per_call=0.0)
 
     async def fetch_posts(self, request: AnalysisRequest, on_progress: ProgressCallback) -> PostBatch:
         """Posts of the requested subreddits and window (and keywords, like Reddit search)."""
