@@ -61,6 +61,10 @@ class PostSource(Protocol):
         """Comments of the posts worth reading, within ``max_calls`` API calls."""
         ...
 
+    async def still_visible(self, items: Sequence[RedditItem]) -> set[str]:
+        """Ids of ``items`` still up where they were posted (deleted or removed content is not shown)."""
+        ...
+
 
 class AnalysisEngine(Protocol):
     """Turns collected items into ranked opportunities."""

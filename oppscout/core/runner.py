@@ -108,6 +108,18 @@ class AnalysisRunner:
                 CostEvent(analysis_id=governor.analysis_id, cost=breakdown, warning=message, level=level)
             )
 
+    async def comment_call_budget(self, row: AnalysisRow) -> int:
+        """How many comment fetches this analysis may make: at most MAX_COMMENT_CALLS, and no more than
+        what is left of its budget pays for when Reddit calls are priced (reading comments is optional,
+        so it must never be what takes an analysis past its budget)."""
+        per_call = self.prices.reddit_cost(1000) / 1000
+        if per_call <= 0:
+            return MAX_COMMENT_CALLS
+        totals = await self.governor(row).totals()
+        left = self.governor(row).budget - totals.spent - totals.reserved
+        # Keep a quarter of what is left for the analysis stage (the LLM, when configured).
+        return max(0, min(MAX_COMMENT_CALLS, int(left * 3 / 4 / per_call)))
+
     async def _attempt(self, analysis_id: str, stage: Stage) -> str:
         async with self.database.unit_of_work() as session:
             job = await StageJobRepository(session).get(analysis_id, stage)
@@ -164,7 +176,7 @@ class AnalysisRunner:
             progress.comments = done
             await progress.report(done, expected, message or f"reading comments: {done} so far", force=bool(message))
 
-        batch = await self.parts.source.fetch_comments(posts, MAX_COMMENT_CALLS, on_progress)
+        batch = await self.parts.source.fetch_comments(posts, await self.comment_call_budget(row), on_progress)
         async with self.database.unit_of_work() as session:
             await ItemRepository(session).add_many(analysis_id, batch.comments)
         await self._charge_reddit(row, stage, batch.api_calls, await self._attempt(analysis_id, stage))
@@ -221,6 +233,26 @@ class AnalysisRunner:
             spent = (await ledger_totals(session, analysis_id)).spent
             await StageJobRepository(session).finish(analysis_id, stage, AnalysisStatus.COMPLETED, cost=spent)
 
+    async def _without_taken_down(self, analysis_id: str, results: OpportunityResults) -> OpportunityResults:
+        """The results without quotes whose post or comment was deleted or removed since it was collected."""
+        quoted = {q.permalink for o in results.opportunities for q in o.quotes}
+        if not quoted:
+            return results
+        async with self.database.unit_of_work() as session:
+            items = [i for i in await ItemRepository(session).list(analysis_id) if i.permalink in quoted]
+        try:
+            visible = await self.parts.source.still_visible(items)
+        except Exception:  # the check must not cost the user the summary
+            log.warning("could not re-check quoted items; showing them as collected", exc_info=True)
+            return results
+        gone = {i.permalink for i in items if i.reddit_id not in visible}
+        if not gone:
+            return results
+        for opportunity in results.opportunities:
+            opportunity.quotes = [q for q in opportunity.quotes if q.permalink not in gone]
+        results.notes.append(f"{len(gone)} quoted post(s) or comment(s) were taken down on Reddit and are not shown.")
+        return results
+
     async def deliver(self, analysis_id: str) -> None:
         """Write the report, complete the analysis and publish the summary, exactly once."""
         async with self.database.unit_of_work() as session:
@@ -228,7 +260,9 @@ class AnalysisRunner:
             job = await StageJobRepository(session).get(analysis_id, Stage.AI_ANALYSIS)
         if row is None or job is None or "results" not in job.checkpoint:
             return
-        results = OpportunityResults.model_validate(job.checkpoint["results"])
+        results = await self._without_taken_down(
+            analysis_id, OpportunityResults.model_validate(job.checkpoint["results"])
+        )
         request = AnalysisRequest.model_validate(row.request)
         cost = await self.governor(row).breakdown()
         report = report_path(self.settings, analysis_id)

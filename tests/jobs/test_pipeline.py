@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from oppscout.core.analysis.engine import LocalEngine
 from oppscout.core.contract import AnalysisStatus, Stage
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.conversation.dialog import Dialog
+from oppscout.core.corpus import ItemKind, RedditItem
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.db.tables import ItemRow
 from oppscout.core.events import CancelledEvent, CompletedEvent, CostEvent, FailedEvent, ProgressEvent, StageEvent
 from oppscout.core.service import AnalysisService
 from oppscout.jobs.event_bus import EventSubscription
 from oppscout.jobs.queue import AnalysisQueue
+from oppscout.jobs.sources.demo import DemoSource
+from oppscout.jobs.worker import build_worker, stop_worker
 from oppscout.runtime import Runtime, connect_redis
 from tests.helpers import make_request
 from tests.jobs.worker_harness import events_until_final, running_worker, wait_for_status
@@ -170,3 +175,39 @@ async def test_a_budget_too_small_for_the_reddit_calls_stops_the_analysis_within
     response = await runtime.service.get(submission.analysis_id)
     assert response.status == AnalysisStatus.FAILED
     assert response.cost_breakdown.total <= Decimal("0.05")
+
+
+async def test_comment_reading_is_cut_to_what_the_budget_pays_for(runtime: Runtime) -> None:
+    runtime.settings.reddit_price_per_1000_calls_usd = Decimal("10")  # one cent a call
+    async with EventSubscription(runtime.redis) as subscription:
+        submission = await runtime.service.submit(make_request(max_cost="0.30"))
+        async with running_worker(runtime):
+            events = await events_until_final(subscription, submission.analysis_id)
+    assert isinstance(events[-1], CompletedEvent)
+    response = await runtime.service.get(submission.analysis_id)
+    # 6 listing pages ($0.06) leave $0.24; three quarters of it buys 18 comment fetches.
+    assert response.cost_breakdown.reddit_calls == 6 + 18
+    assert response.cost_breakdown.total == Decimal("0.24")
+
+
+class CommentsTakenDown(DemoSource):
+    """The demo data set after every comment was removed on Reddit."""
+
+    async def still_visible(self, items: Sequence[RedditItem]) -> set[str]:
+        return {i.reddit_id for i in items if i.kind == ItemKind.POST}
+
+
+async def test_quotes_taken_down_on_reddit_since_collection_are_not_shown(runtime: Runtime) -> None:
+    submission = await runtime.service.submit(make_request())
+    worker = build_worker(runtime, source=CommentsTakenDown(), engine=LocalEngine(), handle_signals=False)
+    task = asyncio.create_task(worker.async_run())
+    try:
+        await wait_for_status(runtime, submission.analysis_id, AnalysisStatus.COMPLETED)
+    finally:
+        await stop_worker(worker, task)
+    results = (await runtime.service.get(submission.analysis_id)).results
+    assert results is not None
+    quotes = [q for o in results.opportunities for q in o.quotes]
+    assert quotes
+    assert all("/_/" not in q.permalink for q in quotes)  # comment permalinks carry /_/<id>/
+    assert any("taken down on Reddit and are not shown" in n for n in results.notes)

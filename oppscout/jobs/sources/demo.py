@@ -99,6 +99,10 @@ class DemoSource:
         # Calls to the demo data set cost nothing and take no time beyond the configured pause.
         return VolumeHint(posts=sum(1 for p in self._posts if self._matches(p, request)), seconds_per_call=0.0)
 
+    async def still_visible(self, items: Sequence[RedditItem]) -> set[str]:
+        """Every item: this data set does not change after it was written."""
+        return {item.reddit_id for item in items}
+
     async def fetch_posts(self, request: AnalysisRequest, on_progress: ProgressCallback) -> PostBatch:
         """Posts of the requested subreddits and window (and keywords, like Reddit search)."""
         found: list[RedditItem] = []

@@ -132,6 +132,10 @@ class DumpSource:
         async with self.database.unit_of_work() as session:
             return await RedditCacheRepository(session).origin_subreddits(ORIGIN_DUMP)
 
+    async def still_visible(self, items: Sequence[RedditItem]) -> set[str]:
+        """Every item: this data set does not change after it was written."""
+        return {item.reddit_id for item in items}
+
     async def fetch_posts(self, request: AnalysisRequest, on_progress: ProgressCallback) -> PostBatch:
         """Imported posts of the request's subreddits and window, matching its keywords when given."""
         async with self.database.unit_of_work() as session:
