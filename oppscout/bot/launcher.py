@@ -7,7 +7,10 @@ from collections.abc import Awaitable, Callable
 
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.errors import AppError
+from oppscout.core.health import Component, ComponentHealth, ComponentState, keep_reporting
 from oppscout.runtime import Runtime
+from oppscout.voice.health_report import keep_reporting as keep_transcriber_reporting
+from oppscout.voice.transcriber import WhisperTranscriber
 
 PlatformRunner = Callable[[Runtime, ChatService], Awaitable[None]]
 
@@ -34,4 +37,21 @@ async def run_bots(runtime: Runtime, chat: ChatService) -> None:
             "No chat platform is configured. Set OPPSCOUT_SLACK_BOT_TOKEN (Slack) or OPPSCOUT_DISCORD_TOKEN "
             "(Discord), or try `oppscout chat` in this terminal."
         )
-    await asyncio.gather(*(run(runtime, chat) for run in platforms.values()))
+    reporters = [asyncio.create_task(keep_reporting(runtime.redis, _running(Component(name)))) for name in platforms]
+    if isinstance(chat.transcriber, WhisperTranscriber):
+        reporters.append(asyncio.create_task(keep_transcriber_reporting(runtime.redis, chat.transcriber)))
+    try:
+        await asyncio.gather(*(run(runtime, chat) for run in platforms.values()))
+    finally:
+        for reporter in reporters:
+            reporter.cancel()
+
+
+def _running(component: Component) -> Callable[[], Awaitable[ComponentHealth]]:
+    # A platform's runner is alive for as long as this process is: its report expires with the process.
+    async def probe() -> ComponentHealth:
+        return ComponentHealth(
+            name=component, status=ComponentState.HEALTHY, detail="bot process running", reported_by="bot"
+        )
+
+    return probe

@@ -7,12 +7,19 @@ that turn component states into feature flags and into sentences a user can act 
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Protocol
 
 from pydantic import Field
 
 from oppscout.core.contract import AnalysisStatus, CamelModel, UtcDateTime, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class ComponentState(StrEnum):
@@ -171,3 +178,33 @@ def notices_for(report: HealthReport, status: AnalysisStatus) -> list[str]:
     if report.state(Component.AI_PROCESSOR) == ComponentState.DOWN:
         notices.append(LLM_UNAVAILABLE)
     return notices
+
+
+class ReportStore(Protocol):
+    """Where processes publish component reports: a Redis client (``set`` with an expiry in seconds)."""
+
+    def set(self, name: str, value: str, ex: int | None = None) -> Any:
+        """Store ``value`` under ``name`` for ``ex`` seconds (may return an awaitable)."""
+        ...
+
+
+async def publish_component(store: ReportStore, health: ComponentHealth) -> None:
+    """Publish one component's state for every web process to read, expiring if the reporter dies."""
+    stored = store.set(component_report_key(health.name), health.model_dump_json(), ex=COMPONENT_REPORT_TTL_SECONDS)
+    if inspect.isawaitable(stored):
+        await stored
+
+
+async def keep_reporting(
+    store: ReportStore,
+    probe: Callable[[], Awaitable[ComponentHealth]],
+    *,
+    every: float = COMPONENT_REPORT_TTL_SECONDS / 3,
+) -> None:
+    """Publish what ``probe`` says until cancelled, well within the report's expiry."""
+    while True:
+        try:
+            await publish_component(store, await probe())
+        except Exception as error:  # noqa: BLE001 - a missed report expires on its own; keep trying
+            log.warning("could not report component health: %s", error)
+        await asyncio.sleep(every)

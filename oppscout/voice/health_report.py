@@ -8,28 +8,18 @@ short expiry; the web health monitor prefers a fresh report to its own install c
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
-from typing import Any, Protocol
 
 from oppscout.core.health import (
     COMPONENT_REPORT_TTL_SECONDS,
-    Component,
     ComponentHealth,
-    component_report_key,
+    ReportStore,
+    publish_component,
 )
+from oppscout.core.health import keep_reporting as keep_component_reporting
 from oppscout.voice.transcriber import WhisperTranscriber
 
 log = logging.getLogger(__name__)
-
-
-class ReportStore(Protocol):
-    """Where reports go: a Redis client (``set`` with an expiry in seconds)."""
-
-    def set(self, name: str, value: str, ex: int | None = None) -> Any:
-        """Store ``value`` under ``name`` for ``ex`` seconds."""
-        ...
 
 
 async def report_transcriber_health(
@@ -37,11 +27,7 @@ async def report_transcriber_health(
 ) -> ComponentHealth:
     """Check the transcriber and publish the result; returns it."""
     health = (await transcriber.health()).model_copy(update={"reported_by": reporter})
-    stored = store.set(
-        component_report_key(Component.TRANSCRIBER), health.model_dump_json(), ex=COMPONENT_REPORT_TTL_SECONDS
-    )
-    if inspect.isawaitable(stored):
-        await stored
+    await publish_component(store, health)
     return health
 
 
@@ -49,9 +35,8 @@ async def keep_reporting(
     store: ReportStore, transcriber: WhisperTranscriber, *, every: float = COMPONENT_REPORT_TTL_SECONDS / 3
 ) -> None:
     """Publish the transcriber's health until cancelled, well within the report's expiry."""
-    while True:
-        try:
-            await report_transcriber_health(store, transcriber)
-        except Exception as error:  # noqa: BLE001 - a failed report expires on its own; keep trying
-            log.warning("could not report transcriber health: %s", error)
-        await asyncio.sleep(every)
+
+    async def probe() -> ComponentHealth:
+        return (await transcriber.health()).model_copy(update={"reported_by": "bot"})
+
+    await keep_component_reporting(store, probe, every=every)
