@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from rich.console import Console
 
@@ -156,9 +157,20 @@ def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     """Serve the REST API, Socket.IO, health and metrics (uvicorn, one process)."""
     from oppscout.bot.web.server import serve
+    from oppscout.runtime import Runtime, build_chat
 
     _logging(settings)
-    asyncio.run(serve(settings, host=args.host, port=args.port))
+
+    def slack_routes(runtime: Runtime) -> list[Any]:
+        # The Slack Events endpoint mounts in the same app when Slack runs in HTTP mode.
+        from oppscout.bot.slack.app import build_slack_app, starlette_routes
+        from oppscout.bot.slack.workspaces import slack_configured
+
+        if not slack_configured(settings) or settings.slack_mode != "http":
+            return []
+        return starlette_routes(build_slack_app(settings, runtime, build_chat(runtime)), settings)
+
+    asyncio.run(serve(settings, host=args.host, port=args.port, extra_routes=slack_routes))
     return 0
 
 

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from oppscout.bot.slack.actions import register_actions
 from oppscout.bot.slack.audio import AudioFetcher
@@ -119,6 +123,20 @@ class SlackEndpoint:
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
+
+
+def starlette_routes(app: SlackApp, settings: Settings) -> list[BaseRoute]:
+    """The Slack endpoint (and OAuth pages when enabled) as routes to mount in the web app (HTTP mode)."""
+    handler = AsyncSlackRequestHandler(app.bolt)
+
+    async def endpoint(request: Request) -> Response:
+        return await handler.handle(request)
+
+    routes: list[BaseRoute] = [Route(settings.slack_events_path, endpoint, methods=["POST"])]
+    flow = app.bolt.oauth_flow
+    if flow is not None:
+        routes += [Route(flow.install_path, endpoint, methods=["GET"]), Route(flow.redirect_uri_path, endpoint)]
+    return routes
 
 
 async def serve_http(endpoint: SlackEndpoint, host: str, port: int, path: str) -> web.AppRunner:

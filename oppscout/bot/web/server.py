@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import uvicorn
+from starlette.routing import BaseRoute
 
 from oppscout.bot.web.app import create_app
 from oppscout.core.settings import Settings
@@ -27,11 +28,20 @@ class _Server(uvicorn.Server):
             self._captured_signals.clear()
 
 
-async def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
-    """Open the runtime, serve the API and Socket.IO until stopped (Ctrl-C / SIGTERM), then close cleanly."""
+RoutesFactory = Callable[[Runtime], Sequence[BaseRoute]]
+
+
+async def serve(
+    settings: Settings, *, host: str | None = None, port: int | None = None, extra_routes: RoutesFactory | None = None
+) -> None:
+    """Open the runtime, serve the API and Socket.IO until stopped (Ctrl-C / SIGTERM), then close cleanly.
+
+    ``extra_routes`` builds routes other interfaces mount here (the Slack Events endpoint) once the
+    runtime is open.
+    """
     runtime = await Runtime.open(settings)
     try:
-        app = create_app(runtime)
+        app = create_app(runtime, extra_routes=extra_routes(runtime) if extra_routes else ())
         config = uvicorn.Config(
             app,
             host=host or settings.web_host,
