@@ -6,14 +6,12 @@ user) will not change on a retry; its 5xx and network errors may, so the outbox 
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 import discord
-from discord.http import HTTPClient, Route, handle_message_parameters
+from discord.http import HTTPClient, handle_message_parameters
 
+from oppscout.bot.discord.rest import DiscordRestClient
 from oppscout.core.errors import DeliveryError
-from oppscout.core.settings import Settings
 
 MAX_CONTENT = 2000
 CANNOT_DM = 50007
@@ -31,32 +29,8 @@ def chunks(text: str, limit: int = MAX_CONTENT) -> list[str]:
     return [*parts, rest] if rest else parts
 
 
-class DiscordDirectMessenger:
+class DiscordDirectMessenger(DiscordRestClient):
     """Sends DMs and channel posts with discord.py's HTTP client (no gateway connection)."""
-
-    def __init__(self, settings: Settings) -> None:
-        if settings.discord_token is None:
-            raise ValueError("DiscordDirectMessenger needs OPPSCOUT_DISCORD_TOKEN")
-        self.settings = settings
-        self._token = settings.discord_token.get_secret_value()
-        self._http: HTTPClient | None = None
-        self._lock = asyncio.Lock()
-
-    async def client(self) -> HTTPClient:
-        """The REST client, logged in on first use."""
-        async with self._lock:
-            if self._http is None:
-                Route.BASE = self.settings.discord_api_base_url.rstrip("/")
-                http = HTTPClient(asyncio.get_running_loop())
-                await http.static_login(self._token)
-                self._http = http
-            return self._http
-
-    async def aclose(self) -> None:
-        """Close the HTTP session."""
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
 
     async def send_dm(self, workspace_id: str, user_id: str, text: str) -> None:
         """DM ``user_id``; raises DeliveryError, permanent when Discord will keep refusing."""

@@ -16,8 +16,9 @@ from contextlib import suppress
 from pathlib import Path
 
 import discord
-from discord.http import HTTPClient, Route, handle_message_parameters
+from discord.http import HTTPClient, handle_message_parameters
 
+from oppscout.bot.discord.rest import DiscordRestClient
 from oppscout.bot.discord.views import feedback_view
 from oppscout.bot.render.embeds import clip, shown_opportunities, summary_embeds
 from oppscout.bot.render.opportunity_map import MAP_FILENAME, render_opportunity_map
@@ -46,33 +47,12 @@ ONLY_USERS = discord.AllowedMentions(everyone=False, roles=False, users=True)
 MOVED_TO_DM = "I couldn't post in the channel you asked from (missing permission), so I'm following up here."
 
 
-class DiscordThreadNotifier:
+class DiscordThreadNotifier(DiscordRestClient):
     """Shows analysis events in the Discord thread (or channel, or DM) the analysis came from."""
 
     def __init__(self, settings: Settings) -> None:
-        if settings.discord_token is None:
-            raise ValueError("DiscordThreadNotifier needs OPPSCOUT_DISCORD_TOKEN")
-        self.settings = settings
-        self._token = settings.discord_token.get_secret_value()
-        self._http: HTTPClient | None = None
-        self._lock = asyncio.Lock()
+        super().__init__(settings)
         self._last_edit: dict[str, float] = {}
-
-    async def client(self) -> HTTPClient:
-        """The REST client, logged in on first use (a worker may never post to Discord at all)."""
-        async with self._lock:
-            if self._http is None:
-                Route.BASE = self.settings.discord_api_base_url.rstrip("/")
-                http = HTTPClient(asyncio.get_running_loop())
-                await http.static_login(self._token)
-                self._http = http
-            return self._http
-
-    async def aclose(self) -> None:
-        """Close the HTTP session."""
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
 
     async def deliver(self, event: AnalysisEvent, thread: ThreadView) -> str | None:
         """Show one event; returns the progress message's id (``channel/message`` once moved to DM)."""
