@@ -172,12 +172,19 @@ def build_chat(runtime: Runtime, *, voice: bool = True, confirm_always: bool = F
     from oppscout.core.conversation.chat import ChatService
     from oppscout.core.conversation.dialog import Dialog
     from oppscout.core.spend import SpendGovernor
+    from oppscout.core.subreddit_names import SubredditResolver
     from oppscout.core.watches.service import WatchService
     from oppscout.jobs.sources.demo import DemoSource
 
     settings = runtime.settings
     # The demo data set can count a request's posts exactly; Reddit's volume is estimated.
     volume = DemoSource().volume if settings.source == "demo" else None
+    resolver: SubredditResolver | None = None
+    if settings.source == "reddit":
+        from oppscout.jobs.sources.reddit import RedditSource
+
+        # Named subreddits are checked with Reddit before anything runs (misspellings confirmed, not replaced).
+        resolver = RedditSource(settings)
     return ChatService(
         runtime.database,
         runtime.service,
@@ -186,4 +193,5 @@ def build_chat(runtime: Runtime, *, voice: bool = True, confirm_always: bool = F
         interpreter=build_interpreter(settings),
         watches=WatchService(runtime.database, settings),
         spend=SpendGovernor(runtime.database, settings),
+        resolver=resolver,
     )

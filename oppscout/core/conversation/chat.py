@@ -11,6 +11,7 @@ from oppscout.core.contract import AnalysisResponse, AnalysisStatus
 from oppscout.core.conversation.dialog import CreateWatch, Dialog, RunAnalysis, SimpleAction
 from oppscout.core.conversation.interpreter import Interpretation, RequestInterpreter, needs_llm
 from oppscout.core.conversation.parser import Intent, ParsedMessage
+from oppscout.core.conversation.subreddit_names import FuzzyName
 from oppscout.core.conversation.vocabulary import load_vocabulary
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
@@ -19,6 +20,7 @@ from oppscout.core.errors import AppError, TranscriberUnavailableError, VoiceErr
 from oppscout.core.ports import Transcriber
 from oppscout.core.service import AnalysisService, Submission
 from oppscout.core.spend import SpendGovernor
+from oppscout.core.subreddit_names import SubredditResolver, SubredditState
 from oppscout.core.watches.commands import WatchCommands
 from oppscout.core.watches.models import WatchSpec
 from oppscout.core.watches.service import WatchService
@@ -73,6 +75,7 @@ class ChatService:
         interpreter: RequestInterpreter | None = None,
         watches: WatchService | None = None,
         spend: SpendGovernor | None = None,
+        resolver: SubredditResolver | None = None,
     ) -> None:
         self.database = database
         self.analyses = analyses
@@ -82,6 +85,7 @@ class ChatService:
         self.watches = watches
         self.watch_commands = WatchCommands(watches) if watches is not None else None
         self.spend = spend
+        self.resolver = resolver
 
     @property
     def voice_available(self) -> bool:
@@ -131,6 +135,7 @@ class ChatService:
             conversation = await ConversationRepository(session).open(thread)
             state, conversation_id, latest = dict(conversation.state), conversation.id, conversation.analysis_id
         parsed, reading = await self._read(text, state, known)
+        name_notes = await self._check_names(parsed)
         reply, new_state = self.dialog.handle(text, state, voice=voice, known_subreddits=known, parsed=parsed)
         # What reading messages with the LLM cost is charged to the analysis they lead to.
         parse_cost = Decimal(str(state.get("parse_cost", "0"))) + (reading.cost if reading else Decimal("0"))
@@ -138,7 +143,7 @@ class ChatService:
             new_state = {**new_state, "parse_cost": str(parse_cost)}
         async with self.database.unit_of_work() as session:
             await ConversationRepository(session).save_state(conversation_id, new_state)
-        outcome = ChatOutcome(messages=list(reply.messages), parsed=reply.parsed)
+        outcome = ChatOutcome(messages=[*name_notes, *reply.messages], parsed=reply.parsed)
         outcome.parse_cost = reading.cost if reading else Decimal("0")
         try:
             if isinstance(reply.action, RunAnalysis) and self.spend is not None:
@@ -162,12 +167,39 @@ class ChatService:
             log.info("LLM parse cost of a dropped request: $%s", parse_cost)
         return outcome
 
+    async def _check_names(self, parsed: ParsedMessage | None) -> list[str]:
+        """Check the named subreddits with Reddit: drop the unreadable ones (saying why and what to do) and turn
+        misspelt ones into a guess the dialog confirms. Returns what to tell the user."""
+        if self.resolver is None or parsed is None or not parsed.subreddits:
+            return []
+        try:
+            resolution = await self.resolver.resolve_subreddits(parsed.subreddits)
+        except Exception:  # Reddit unreachable: the worker checks the names again before it collects
+            log.warning("could not check subreddit names with Reddit", exc_info=True)
+            return []
+        names: list[str] = []
+        for name in resolution.names:
+            if name.state is SubredditState.OK and name.resolved:
+                names.append(name.resolved)
+                if name.needs_confirmation:
+                    parsed.fuzzy.append(FuzzyName(heard=name.asked, name=name.resolved))
+            elif name.state is SubredditState.NOT_FOUND and len(name.suggestions) == 1:
+                # One clear suggestion: use it, but only once the user confirms it.
+                names.append(name.suggestions[0])
+                parsed.fuzzy.append(FuzzyName(heard=name.asked, name=name.suggestions[0]))
+        parsed.subreddits = names
+        return [
+            n.message
+            for n in resolution.problems
+            if not (n.state is SubredditState.NOT_FOUND and len(n.suggestions) == 1)
+        ]
+
     async def _read(
         self, text: str, state: dict[str, Any], known: list[str]
     ) -> tuple[ParsedMessage | None, Interpretation | None]:
         """The deterministic reading, completed by the LLM when one is configured and it is needed."""
         if self.interpreter is None:
-            return None, None
+            return (self.dialog.read(text, state, known) if self.resolver is not None else None), None
         parsed = self.dialog.read(text, state, known)
         if parsed is None or not needs_llm(parsed, text):
             return parsed, None
