@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Case, ColumnElement, Subquery, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oppscout.core.contract import utcnow
@@ -16,6 +16,34 @@ from oppscout.core.ports import LedgerTotals
 RESERVED = "reserved"
 SETTLED = "settled"
 RELEASED = "released"
+ZERO = Decimal("0")
+
+
+def _settled_usd() -> Case[Decimal]:
+    return case((LedgerEntryRow.status == SETTLED, LedgerEntryRow.actual_usd), else_=ZERO)
+
+
+def _reserved_usd() -> Case[Decimal]:
+    return case((LedgerEntryRow.status == RESERVED, LedgerEntryRow.reserved_usd), else_=ZERO)
+
+
+def _open_reservation(analysis_id: str, key: str) -> ColumnElement[bool]:
+    return (
+        (LedgerEntryRow.analysis_id == analysis_id) & (LedgerEntryRow.key == key) & (LedgerEntryRow.status == RESERVED)
+    )
+
+
+def spend_by_analysis() -> Subquery:
+    """Settled (``spent``) and still held (``reserved``) dollars per ``analysis_id``, to join onto analyses."""
+    return (
+        select(
+            LedgerEntryRow.analysis_id.label("analysis_id"),
+            func.sum(_settled_usd()).label("spent"),
+            func.sum(_reserved_usd()).label("reserved"),
+        )
+        .group_by(LedgerEntryRow.analysis_id)
+        .subquery()
+    )
 
 
 async def _lock_analysis(session: AsyncSession, analysis_id: str) -> None:
@@ -28,17 +56,14 @@ async def _lock_analysis(session: AsyncSession, analysis_id: str) -> None:
 async def ledger_totals(session: AsyncSession, analysis_id: str) -> LedgerTotals:
     """Sums of the ledger for one analysis, inside the caller's unit of work."""
     settled = LedgerEntryRow.status == SETTLED
-    zero = Decimal("0")
     query = select(
-        func.coalesce(func.sum(case((settled, LedgerEntryRow.actual_usd), else_=zero)), zero),
+        func.coalesce(func.sum(_settled_usd()), ZERO),
+        func.coalesce(func.sum(_reserved_usd()), ZERO),
         func.coalesce(
-            func.sum(case((LedgerEntryRow.status == RESERVED, LedgerEntryRow.reserved_usd), else_=zero)), zero
+            func.sum(case((settled & (LedgerEntryRow.kind == "llm"), LedgerEntryRow.actual_usd), else_=ZERO)), ZERO
         ),
         func.coalesce(
-            func.sum(case((settled & (LedgerEntryRow.kind == "llm"), LedgerEntryRow.actual_usd), else_=zero)), zero
-        ),
-        func.coalesce(
-            func.sum(case((settled & (LedgerEntryRow.kind == "reddit"), LedgerEntryRow.actual_usd), else_=zero)), zero
+            func.sum(case((settled & (LedgerEntryRow.kind == "reddit"), LedgerEntryRow.actual_usd), else_=ZERO)), ZERO
         ),
         func.coalesce(func.sum(LedgerEntryRow.tokens_in), 0),
         func.coalesce(func.sum(LedgerEntryRow.tokens_out), 0),
@@ -113,11 +138,7 @@ class SqlLedger:
         async with self.database.unit_of_work() as session:
             await session.execute(
                 update(LedgerEntryRow)
-                .where(
-                    LedgerEntryRow.analysis_id == analysis_id,
-                    LedgerEntryRow.key == key,
-                    LedgerEntryRow.status == RESERVED,
-                )
+                .where(_open_reservation(analysis_id, key))
                 .values(
                     status=SETTLED,
                     actual_usd=actual,
@@ -132,11 +153,5 @@ class SqlLedger:
         """Drop a reservation that was never used."""
         async with self.database.unit_of_work() as session:
             await session.execute(
-                update(LedgerEntryRow)
-                .where(
-                    LedgerEntryRow.analysis_id == analysis_id,
-                    LedgerEntryRow.key == key,
-                    LedgerEntryRow.status == RESERVED,
-                )
-                .values(status=RELEASED)
+                update(LedgerEntryRow).where(_open_reservation(analysis_id, key)).values(status=RELEASED)
             )

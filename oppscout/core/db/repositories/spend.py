@@ -7,12 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oppscout.core.db.repositories.ledger import RESERVED, SETTLED
+from oppscout.core.db.repositories.ledger import spend_by_analysis
 from oppscout.core.db.repositories.upsert import insert_ignoring_duplicates
-from oppscout.core.db.tables import AnalysisRow, LedgerEntryRow, SpendCapRow, WatchRow, WatchRunRow
+from oppscout.core.db.tables import AnalysisRow, SpendCapRow, WatchRow, WatchRunRow
 
 
 @dataclass(frozen=True)
@@ -50,19 +50,7 @@ class SpendRepository:
         A watch run has no requester on its analysis row; it counts against the watch's owner.
         """
         zero = Decimal("0")
-        ledger = (
-            select(
-                LedgerEntryRow.analysis_id.label("analysis_id"),
-                func.sum(case((LedgerEntryRow.status == SETTLED, LedgerEntryRow.actual_usd), else_=zero)).label(
-                    "spent"
-                ),
-                func.sum(case((LedgerEntryRow.status == RESERVED, LedgerEntryRow.reserved_usd), else_=zero)).label(
-                    "reserved"
-                ),
-            )
-            .group_by(LedgerEntryRow.analysis_id)
-            .subquery()
-        )
+        ledger = spend_by_analysis()
         query = (
             select(
                 AnalysisRow.id,

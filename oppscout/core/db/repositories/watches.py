@@ -8,12 +8,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oppscout.core.db.repositories.ledger import RESERVED, SETTLED
+from oppscout.core.db.repositories.ledger import spend_by_analysis
 from oppscout.core.db.repositories.upsert import insert_ignoring_duplicates
-from oppscout.core.db.tables import AnalysisRow, LedgerEntryRow, WatchAlertRow, WatchRow, WatchRunRow
+from oppscout.core.db.tables import AnalysisRow, WatchAlertRow, WatchRow, WatchRunRow
 
 
 @dataclass(frozen=True)
@@ -182,19 +182,7 @@ class WatchRepository:
     async def run_costs_since(self, watch_id: int, since: datetime) -> list[RunCost]:
         """Budget, analysis status and ledger sums of each run of a watch created since ``since``."""
         zero = Decimal("0")
-        ledger = (
-            select(
-                LedgerEntryRow.analysis_id.label("analysis_id"),
-                func.sum(case((LedgerEntryRow.status == SETTLED, LedgerEntryRow.actual_usd), else_=zero)).label(
-                    "spent"
-                ),
-                func.sum(case((LedgerEntryRow.status == RESERVED, LedgerEntryRow.reserved_usd), else_=zero)).label(
-                    "reserved"
-                ),
-            )
-            .group_by(LedgerEntryRow.analysis_id)
-            .subquery()
-        )
+        ledger = spend_by_analysis()
         query = (
             select(
                 WatchRunRow.max_cost_usd,
