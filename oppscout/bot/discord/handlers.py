@@ -190,6 +190,15 @@ class DiscordHandlers(ConversationReplies):
             choices.append((f"{subs} · {row.status} · {row.created_at:%b %d %H:%M} UTC", row.id))
         return choices[:MAX_CHOICES]
 
+    async def _deferred_target(self, interaction: discord.Interaction[Any], given: str | None) -> str | None:
+        """Defer, then find the analysis a command is about; None on a repeated interaction or none (user told)."""
+        if not await self._defer_once(interaction):
+            return None
+        target = await self._target(interaction, given)
+        if target is None:
+            await self.answer(interaction, NO_ANALYSIS, ephemeral=True)
+        return target
+
     async def _target(self, interaction: discord.Interaction[Any], given: str | None) -> str | None:
         if given:
             return given.strip()
@@ -208,22 +217,16 @@ class DiscordHandlers(ConversationReplies):
 
     async def status(self, interaction: discord.Interaction[Any], analysis: str | None) -> None:
         """``/scout-status``: the analysis of this thread, or the user's latest here, or one by id."""
-        if not await self._defer_once(interaction):
-            return
-        target = await self._target(interaction, analysis)
+        target = await self._deferred_target(interaction, analysis)
         if target is None:
-            await self.answer(interaction, NO_ANALYSIS, ephemeral=True)
             return
         response = await self.analyses.get(target, workspace_id=workspace_of(interaction))
         await self.answer(interaction, describe_status(response))
 
     async def cancel(self, interaction: discord.Interaction[Any], analysis: str | None) -> None:
         """``/scout-cancel``: stop the analysis of this thread, or the user's latest here, or one by id."""
-        if not await self._defer_once(interaction):
-            return
-        target = await self._target(interaction, analysis)
+        target = await self._deferred_target(interaction, analysis)
         if target is None:
-            await self.answer(interaction, NO_ANALYSIS, ephemeral=True)
             return
         # Checks the analysis belongs to this server before anything is cancelled.
         await self.analyses.get(target, workspace_id=workspace_of(interaction))
