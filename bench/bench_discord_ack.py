@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from bench.stats import percentile
 from oppscout.bot.discord.app import ScoutBot, use_api_base
 from oppscout.bot.discord.handlers import DiscordHandlers
 from oppscout.core.conversation.chat import ChatService
@@ -32,11 +33,6 @@ from tests.fakes.discord_server import FakeDiscord
 REQUEST = "what are people struggling with in r/smallbusiness about invoicing, last 14 days, budget $5"
 GUILD_ID = 700000000000000001
 HANDLER_TASKS = ("discord.py:", "CommandTree-invoker")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def settle() -> None:

@@ -19,18 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile
 from oppscout.core.events import CompletedEvent, StageEvent
 from oppscout.core.settings import Settings
 from oppscout.jobs.event_bus import EventSubscription
 from oppscout.jobs.redis_server import EmbeddedRedis
 from oppscout.runtime import Runtime
 from tests.helpers import make_request
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 async def measure(jobs: int, data_dir: Path) -> list[float]:
@@ -77,7 +72,7 @@ def main() -> None:
         latencies = asyncio.run(measure(args.jobs, Path(tmp)))
     print(f"enqueue-to-start latency, idle worker, {len(latencies)} analyses:")
     print(
-        f"  p50 {percentile(latencies, 50):.1f} ms   p99 {percentile(latencies, 99):.1f} ms   max {max(latencies):.1f} ms"
+        f"  p50 {percentile(latencies, 0.50):.1f} ms   p99 {percentile(latencies, 0.99):.1f} ms   max {max(latencies):.1f} ms"
     )
 
 

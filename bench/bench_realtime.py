@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 import socketio  # type: ignore[import-untyped]  # python-socketio ships no type information
 
+from bench.stats import percentile
 from oppscout.core.contract import CostBreakdown, ProgressUpdate, Stage
 from oppscout.core.db.repositories.api_tokens import ApiTokenRepository
 from oppscout.core.events import AnalysisEvent, CostEvent, ProgressEvent
@@ -38,12 +39,6 @@ from oppscout.jobs.event_bus import RedisEventPublisher
 from oppscout.jobs.redis_server import EmbeddedRedis
 from oppscout.runtime import Runtime
 from tests.bot.web.conftest import add_analysis, web_settings_for
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile of ``values``."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def memory_kib(pid: int) -> tuple[int, int]:

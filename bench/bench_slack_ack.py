@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile
 from oppscout.bot.slack.app import SlackEndpoint, build_slack_app, serve_http
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.conversation.dialog import Dialog
@@ -28,12 +29,6 @@ from tests.bot.slack.conftest import BOT_TOKEN, EVENTS_PATH, SlackSender, slack_
 from tests.fakes.slack_server import start_fake_slack
 
 REQUEST = "what are people struggling with in r/smallbusiness about invoicing, last 14 days, budget $2"
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile of ``values``."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 async def run(commands: int, concurrency: int) -> None:
