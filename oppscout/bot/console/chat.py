@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.markup import escape
 
-from oppscout.bot.render.text import cost_line, coverage_line, progress_line, queue_line, summary_table
+from oppscout.bot.render.text import CANCELLED_NOTE, cost_line, coverage_line, progress_line, queue_line, summary_table
 from oppscout.core.contract import AnalysisStatus, OpportunityResults
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.errors import AppError
@@ -121,7 +121,7 @@ class ConsoleChat:
         elif isinstance(event, FailedEvent):
             self.bot(f"✖ {event.message}")
         elif isinstance(event, CancelledEvent):
-            self.bot("Cancelled. Nothing more will be charged.")
+            self.bot(CANCELLED_NOTE)
 
     def _summary(self, results: OpportunityResults, report_path: str | None) -> None:
         for note in results.notes:

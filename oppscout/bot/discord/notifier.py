@@ -22,7 +22,7 @@ from oppscout.bot.discord.rest import DiscordRestClient
 from oppscout.bot.discord.views import feedback_view
 from oppscout.bot.render.embeds import clip, shown_opportunities, summary_embeds
 from oppscout.bot.render.opportunity_map import MAP_FILENAME, render_opportunity_map
-from oppscout.bot.render.text import coverage_line, progress_line, queue_line
+from oppscout.bot.render.text import CANCELLED_NOTE, coverage_line, progress_line, queue_line
 from oppscout.core.delivery import ThreadView
 from oppscout.core.events import (
     AnalysisEvent,
@@ -83,7 +83,7 @@ class DiscordThreadNotifier(DiscordRestClient):
             return progress
         if isinstance(event, CancelledEvent):
             progress = await self._progress(http, thread, "⏹ Cancelled")
-            await self._post(http, thread, "Cancelled. Nothing more will be charged.")
+            await self._post(http, thread, CANCELLED_NOTE)
             return progress
         return None
 

@@ -7,6 +7,9 @@ from rich.table import Table
 
 from oppscout.core.contract import CostBreakdown, OpportunityResults, ProgressUpdate, utcnow
 
+CANCELLED_NOTE = "Cancelled. Nothing more will be charged."
+"""What every platform says in the conversation when an analysis is cancelled."""
+
 
 def progress_line(progress: ProgressUpdate) -> str:
     """One line: stage, percent, counts and ETA."""

@@ -29,7 +29,7 @@ from oppscout.bot.render.blockkit import (
     summary_fallback,
 )
 from oppscout.bot.render.opportunity_map import MAP_FILENAME, render_opportunity_map
-from oppscout.bot.render.text import cost_line
+from oppscout.bot.render.text import CANCELLED_NOTE, cost_line
 from oppscout.bot.slack.poster import SlackPoster
 from oppscout.bot.slack.workspaces import SlackWorkspaces
 from oppscout.core.contract import AnalysisStatus
@@ -96,7 +96,7 @@ class SlackThreadNotifier:
             return created
         if isinstance(event, CancelledEvent):
             created = await self._final(poster, thread, AnalysisStatus.CANCELLED)
-            await self._reply(poster, thread, "Cancelled. Nothing more will be charged.")
+            await self._reply(poster, thread, CANCELLED_NOTE)
             return created
         return None
 
