@@ -151,15 +151,7 @@ class WatchScheduler:
         text = f"⏸ Watch #{watch.id} ({view.title}) is skipping runs until next month: {reason}."
         return await enqueue(
             session,
-            Draft(
-                f"watch-budget:{watch.id}:{now:%Y-%m}",
-                watch.platform,
-                watch.workspace_id,
-                watch.owner_id,
-                text,
-                report_channel_id=watch.channel_id,
-                report_thread_id=watch.thread_id,
-            ),
+            _owner_dm(watch, f"watch-budget:{watch.id}:{now:%Y-%m}", text),
             now,
         )
 
@@ -260,23 +252,26 @@ class WatchScheduler:
     ) -> list[int]:
         drafts: list[Draft] = []
         if watch.push:
-            drafts.append(
-                Draft(
-                    f"watch-alert:{run_id}:dm",
-                    watch.platform,
-                    watch.workspace_id,
-                    watch.owner_id,
-                    text,
-                    report_channel_id=watch.channel_id,
-                    report_thread_id=watch.thread_id,
-                )
-            )
+            drafts.append(_owner_dm(watch, f"watch-alert:{run_id}:dm", text))
         if watch.email:
             address = await OutboxRepository(session).email_of(watch.platform, watch.workspace_id, watch.owner_id)
             if address:
                 drafts.append(Draft(f"watch-alert:{run_id}:email", EMAIL, watch.workspace_id, address, text))
         ids = [await enqueue(session, d, now) for d in drafts]
         return [i for i in ids if i is not None]
+
+
+def _owner_dm(watch: WatchRow, key: str, text: str) -> Draft:
+    """A DM to the watch's owner; if it cannot be delivered, that is reported in the watch's thread."""
+    return Draft(
+        key,
+        watch.platform,
+        watch.workspace_id,
+        watch.owner_id,
+        text,
+        report_channel_id=watch.channel_id,
+        report_thread_id=watch.thread_id,
+    )
 
 
 def _days(span: timedelta) -> float:
