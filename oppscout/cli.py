@@ -36,7 +36,12 @@ async def _with_worker(settings: Settings, body: Callable[..., Awaitable[None]])
     from oppscout.runtime import Runtime, build_engine, build_source
 
     runtime = await Runtime.open(settings)
-    worker = build_worker(runtime, source=build_source(settings), engine=build_engine(settings), handle_signals=False)
+    worker = build_worker(
+        runtime,
+        source=build_source(settings, health_store=runtime.redis),
+        engine=build_engine(settings, health_store=runtime.redis),
+        handle_signals=False,
+    )
     worker_task = asyncio.create_task(worker.async_run())
     try:
         await body(runtime)
@@ -108,8 +113,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         runtime = await Runtime.open(settings)
         worker = build_worker(
             runtime,
-            source=build_source(settings),
-            engine=build_engine(settings),
+            # Reddit's and the LLM's state, as the stages see them, goes to /health through Redis.
+            source=build_source(settings, health_store=runtime.redis),
+            engine=build_engine(settings, health_store=runtime.redis),
             burst=args.burst,
             handle_signals=False,
         )

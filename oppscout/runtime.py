@@ -15,6 +15,7 @@ from redis.asyncio import ConnectionPool
 from oppscout.core.conversation.interpreter import RequestInterpreter
 from oppscout.core.db.database import Database
 from oppscout.core.delivery import DirectMessenger, ThreadNotifier
+from oppscout.core.health import Component, ReportStore
 from oppscout.core.ports import AnalysisEngine, PostSource, Transcriber
 from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
@@ -71,16 +72,19 @@ class Runtime:
             self.embedded.stop()
 
 
-def build_source(settings: Settings) -> PostSource:
-    """The post source named in settings."""
+def build_source(settings: Settings, *, health_store: ReportStore | None = None) -> PostSource:
+    """The post source named in settings; with ``health_store`` (a worker's Redis), Reddit's state as the
+    source sees it is published for the health endpoint."""
     from oppscout.jobs.sources.demo import DemoSource
 
     if settings.source == "demo":
         return DemoSource(item_delay=settings.demo_item_delay_seconds)
     if settings.source == "reddit":
+        from oppscout.jobs.health_reporter import ComponentReporter
         from oppscout.jobs.sources.reddit import RedditSource
 
-        return RedditSource(settings)
+        reporter = ComponentReporter(health_store, Component.REDDIT_API) if health_store is not None else None
+        return RedditSource(settings, reporter=reporter)
     if settings.source == "dump":
         from oppscout.jobs.sources.dump import DumpSource
 
@@ -144,21 +148,25 @@ def build_interpreter(settings: Settings) -> RequestInterpreter | None:
     return RequestInterpreter(OpenAIChatModel(openai_client(settings), settings.openai_model), prices)
 
 
-def build_engine(settings: Settings) -> AnalysisEngine:
-    """The analysis engine: LLM synthesis over the local engine when an endpoint is configured, else local."""
+def build_engine(settings: Settings, *, health_store: ReportStore | None = None) -> AnalysisEngine:
+    """The analysis engine: LLM synthesis over the local engine when an endpoint is configured, else local.
+    With ``health_store`` (a worker's Redis), the LLM's state as the engine sees it is published."""
     from oppscout.core.analysis.engine import LocalEngine
 
     if not settings.openai_base_url:
         return LocalEngine()
     from oppscout.core.analysis.synthesis import SynthesisEngine
     from oppscout.core.costs import PriceTable
+    from oppscout.jobs.health_reporter import ComponentReporter
     from oppscout.jobs.llm.client import OpenAIChatModel, OpenAIEmbeddings, openai_client
 
     client = openai_client(settings)
     prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
     embedder = OpenAIEmbeddings(client, settings.openai_embedding_model) if settings.openai_embedding_model else None
+    reporter = ComponentReporter(health_store, Component.AI_PROCESSOR) if health_store is not None else None
+    chat = OpenAIChatModel(client, settings.openai_model, reporter=reporter, give_up_after=settings.llm_max_attempts)
     return SynthesisEngine(
-        OpenAIChatModel(client, settings.openai_model),
+        chat,
         prices,
         max_themes=settings.llm_max_themes,
         max_output_tokens=settings.llm_max_output_tokens,

@@ -31,6 +31,13 @@ class SourceUnavailableError(AppError):
     """The post source (Reddit) failed for longer than we retry."""
 
 
+class SourceOutageError(SourceUnavailableError):
+    """The source answered with errors (429, 5xx, no connection) for longer than one stage waits.
+
+    Unlike missing credentials, an outage passes: the analysis goes back to the queue and waits.
+    """
+
+
 class AnalysisCancelledError(AppError):
     """The analysis was cancelled while a stage was running."""
 

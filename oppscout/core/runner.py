@@ -7,11 +7,13 @@ analysis, paid calls are keyed in the ledger and the final summary is delivered 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 from oppscout.core.analysis.budget import AnalysisBudget, StageCheckpointCache
-from oppscout.core.contract import AnalysisRequest, AnalysisStatus, OpportunityResults, Stage
+from oppscout.core.contract import AnalysisRequest, AnalysisStatus, OpportunityResults, Stage, utcnow
 from oppscout.core.corpus import ItemKind
 from oppscout.core.costs import CostGovernor, CostWarning, PriceTable
 from oppscout.core.db.database import Database
@@ -20,7 +22,7 @@ from oppscout.core.db.repositories.items import ItemRepository
 from oppscout.core.db.repositories.ledger import SqlLedger, ledger_totals
 from oppscout.core.db.repositories.stage_jobs import StageJobRepository
 from oppscout.core.db.tables import AnalysisRow
-from oppscout.core.errors import AnalysisCancelledError, AppError, BudgetExceededError
+from oppscout.core.errors import AnalysisCancelledError, AppError, BudgetExceededError, SourceUnavailableError
 from oppscout.core.events import CancelledEvent, CompletedEvent, CostEvent, FailedEvent, NoticeEvent, StageEvent
 from oppscout.core.log_context import set_workspace
 from oppscout.core.ports import AnalysisEngine, Notifier, PostSource
@@ -304,6 +306,52 @@ class AnalysisRunner:
         if isinstance(error, BudgetExceededError):
             message = f"{message} The analysis stopped so it stays within budget."
         await self.notifier.publish(FailedEvent(analysis_id=analysis_id, message=message, spent=spent))
+
+    async def wait_for_source(
+        self, analysis_id: str, stage: Stage, error: SourceUnavailableError, *, tries_left: int
+    ) -> float | None:
+        """Put the analysis back in the queue while Reddit is down and tell the user; returns the seconds to
+        wait before the stage tries again, or None when the wait is over and the analysis has failed.
+
+        The wait is counted from the stage's first start and lasts ``reddit_outage_queue_hours``; each
+        wait doubles the one before, so the tries left end at that limit (early tries catch a short
+        outage, later ones cost few calls). What was fetched stays in the cache, so nothing paid is lost.
+        """
+        limit = self.settings.reddit_outage_queue_hours * 3600
+        async with self.database.unit_of_work() as session:
+            job = await StageJobRepository(session).get(analysis_id, stage)
+            since = job.started_at if job is not None and job.started_at is not None else utcnow()
+            # SQLite hands datetimes back without their zone; they were stored in UTC.
+            since = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+            remaining = limit - (utcnow() - since).total_seconds()
+            analyses = AnalysisRepository(session)
+            requeued = remaining > 0 and tries_left > 0 and await analyses.requeue(analysis_id)
+            row = await analyses.get(analysis_id)
+        if not requeued:
+            cancelled = row is not None and row.cancel_requested
+            await self.fail(analysis_id, AnalysisCancelledError() if cancelled else error)
+            return None
+        defer = remaining / ((1 << tries_left) - 1)
+        log.warning("Reddit is down; analysis back in the queue, next try in %.0f s", defer)
+        await self.notifier.publish(NoticeEvent(analysis_id=analysis_id, message=reddit_down_notice(defer, remaining)))
+        return defer
+
+
+def reddit_down_notice(defer: float, remaining: float) -> str:
+    """What the user is told when their analysis goes back in the queue because Reddit is down."""
+    return (
+        "Reddit cannot be reached right now, so this analysis is back in the queue and starts again by itself "
+        f"once Reddit is back (next try in {_duration(defer)}; it waits up to {_duration(remaining)}). "
+        "Nothing fetched so far is lost or charged again."
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, math.ceil(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{math.ceil(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def report_path(settings: Settings, analysis_id: str) -> Path:

@@ -189,6 +189,11 @@ class Settings(BaseSettings):
     smtp_from: str = Field(default="oppscout@localhost", description="Sender address of alert emails.")
     smtp_starttls: bool = Field(default=True, description="Upgrade with STARTTLS when the server offers it.")
     smtp_timeout_seconds: float = Field(default=20, gt=0)
+    reddit_outage_queue_hours: float = Field(
+        default=3,
+        ge=0,
+        description="How long an analysis waits in the queue for Reddit to come back before it fails (0: no wait).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from arq import Retry
 
 from oppscout.core.contract import STAGES, Stage
-from oppscout.core.errors import AppError, QueueUnavailableError
+from oppscout.core.errors import AppError, QueueUnavailableError, SourceOutageError
 from oppscout.core.log_context import job_context
 from oppscout.core.runner import AnalysisRunner
 from oppscout.jobs.queue import AnalysisQueue
@@ -31,6 +31,13 @@ async def _run_step(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str:
     }
     try:
         go_on = await steps[stage](analysis_id)
+    except SourceOutageError as error:
+        # Reddit is down: the analysis waits in the queue (and says so) rather than failing at once.
+        tries_left = ctx["max_tries"] - ctx.get("job_try", 1)
+        defer = await runner.wait_for_source(analysis_id, stage, error, tries_left=tries_left)
+        if defer is None:
+            return "failed"
+        raise Retry(defer=defer) from error
     except AppError as error:
         await runner.fail(analysis_id, error)
         return "failed"

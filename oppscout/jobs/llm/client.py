@@ -6,7 +6,7 @@ is a separate paid call that must be reserved against the budget before it is ma
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 from openai import AsyncOpenAI
@@ -15,16 +15,52 @@ from oppscout.core.analysis.embedding import EmbeddingReply
 from oppscout.core.analysis.synthesis import ChatReply, LlmCallError
 from oppscout.core.settings import Settings
 
+if TYPE_CHECKING:
+    from oppscout.jobs.health_reporter import ComponentReporter
+
 
 class OpenAIChatModel:
-    """Chat completions with JSON-schema structured output."""
+    """Chat completions with JSON-schema structured output.
 
-    def __init__(self, client: AsyncOpenAI, model: str) -> None:
+    With a ``reporter``, each call's outcome is published for the health endpoint: healthy after an
+    answer, degraded after a failure worth retrying, down once ``give_up_after`` calls in a row failed
+    (synthesis has given up and fallen back to the local engine by then) or the key was refused.
+    """
+
+    def __init__(
+        self, client: AsyncOpenAI, model: str, *, reporter: ComponentReporter | None = None, give_up_after: int = 3
+    ) -> None:
         self.client = client
         self.model = model
+        self.reporter = reporter
+        self.give_up_after = max(1, give_up_after)
+        self._failures_in_a_row = 0
 
     async def complete(self, system: str, user: str, *, max_tokens: int, schema: dict[str, Any]) -> ChatReply:
         """One completion; provider failures become ``LlmCallError`` (transient or not)."""
+        try:
+            reply = await self._complete(system, user, max_tokens=max_tokens, schema=schema)
+        except LlmCallError as error:
+            await self._report_failure(error)
+            raise
+        self._failures_in_a_row = 0
+        if self.reporter is not None:
+            await self.reporter.healthy(f"{self.model} answered the last call")
+        return reply
+
+    async def _report_failure(self, error: LlmCallError) -> None:
+        refused = isinstance(error.__cause__, openai.AuthenticationError | openai.PermissionDeniedError)
+        if not error.transient and not refused:
+            return  # e.g. a reply without usage: about this call, not the provider's state
+        self._failures_in_a_row += 1
+        if self.reporter is None:
+            return
+        if refused or self._failures_in_a_row >= self.give_up_after:
+            await self.reporter.down(f"{error}; {self._failures_in_a_row} call(s) in a row failed")
+        else:
+            await self.reporter.degraded(f"{error}; retrying")
+
+    async def _complete(self, system: str, user: str, *, max_tokens: int, schema: dict[str, Any]) -> ChatReply:
         try:
             response = await self.client.chat.completions.create(
                 model=self.model,

@@ -21,14 +21,17 @@ import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import prawcore
 import requests
 from prawcore.rate_limit import RateLimiter
 from prawcore.sessions import FiniteRetryStrategy
 
-from oppscout.core.errors import SourceUnavailableError
+from oppscout.core.errors import SourceOutageError
+
+if TYPE_CHECKING:
+    from oppscout.jobs.health_reporter import ComponentReporter
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,8 @@ class CallContext:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.calls = 0
+        # Set by ``RedditCaller``: where rate-limit waits are reported for the health endpoint.
+        self.reporter: ComponentReporter | None = None
 
     def count(self) -> None:
         """Count one API request."""
@@ -70,6 +75,13 @@ class CallContext:
         if self.announce is None or self._loop is None:
             return
         asyncio.run_coroutine_threadsafe(_call(self.announce, message), self._loop).result()
+
+    def report_wait_from_thread(self, seconds: float) -> None:
+        """Report Reddit's API as degraded while a praw thread waits out the rate limit."""
+        if self.reporter is None or self._loop is None:
+            return
+        detail = f"waiting {max(1, math.ceil(seconds))} s for the rate limit"
+        asyncio.run_coroutine_threadsafe(self.reporter.degraded(detail), self._loop).result()
 
 
 _current: ContextVar[CallContext | None] = ContextVar("oppscout_reddit_call", default=None)
@@ -103,6 +115,7 @@ class AnnouncedRateLimiter(RateLimiter):
             return
         context = _current.get()
         if context is not None and seconds >= ANNOUNCE_MIN_SECONDS:
+            context.report_wait_from_thread(seconds)
             context.announce_from_thread(waiting_message(seconds))
         time.sleep(seconds)
 
@@ -142,20 +155,26 @@ class RedditCaller:
         max_outage_seconds: float,
         max_backoff_seconds: float,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        reporter: ComponentReporter | None = None,
     ) -> None:
         self.max_outage_seconds = max_outage_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.sleep = sleep
+        self.reporter = reporter
 
     async def call(self, context: CallContext, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` in a thread; 429 and 5xx are waited out, a long outage fails cleanly."""
         context._loop = asyncio.get_running_loop()
+        context.reporter = self.reporter
         waited = 0.0
         attempt = 0
         while True:
             token = _current.set(context)
             try:
-                return await asyncio.to_thread(fn, *args, **kwargs)
+                result = await asyncio.to_thread(fn, *args, **kwargs)
+                if self.reporter is not None:
+                    await self.reporter.healthy("the last call succeeded")
+                return result
             except prawcore.InvalidToken:
                 # The token expired; prawcore dropped it and fetches a new one on the next call.
                 if attempt > 0:
@@ -175,11 +194,15 @@ class RedditCaller:
                 _current.reset(token)
             seconds = min(seconds, self.max_backoff_seconds)
             if waited + seconds > self.max_outage_seconds:
-                raise SourceUnavailableError(
+                if self.reporter is not None:
+                    await self.reporter.down(f"{reason} for {math.ceil(waited)} s; gave up")
+                raise SourceOutageError(
                     f"Reddit kept failing for {math.ceil(waited)} s ({reason}), so this analysis stopped. "
                     "Nothing more was charged and what was already fetched is kept: ask again in a few minutes."
                 )
             log.warning("%s; retrying in %.1f s", reason, seconds)
+            if self.reporter is not None:
+                await self.reporter.degraded(f"{reason}; retrying in {max(1, math.ceil(seconds))} s")
             if context.announce is not None:
                 await context.announce(waiting_message(seconds))
             await self.sleep(seconds)

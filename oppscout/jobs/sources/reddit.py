@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.corpus import ItemKind, RedditItem
@@ -37,6 +38,9 @@ from oppscout.jobs.sources.reddit_listing import (
     Page,
 )
 from oppscout.jobs.sources.reddit_names import INFO_BATCH, SubredditChecker
+
+if TYPE_CHECKING:
+    from oppscout.jobs.health_reporter import ComponentReporter
 
 # Reddit's search time filters, smallest first. "month" is taken as 28 days so it always covers.
 TIME_FILTERS: tuple[tuple[str, timedelta | None], ...] = (
@@ -68,8 +72,14 @@ class RedditSource:
     name = "reddit"
 
     def __init__(
-        self, settings: Settings, database: Database | None = None, *, clock: Callable[[], datetime] = utcnow
+        self,
+        settings: Settings,
+        database: Database | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        reporter: ComponentReporter | None = None,
     ) -> None:
+        """``reporter``, when given, publishes how Reddit's API answers (for the health endpoint)."""
         self.settings = settings
         self.clock = clock
         self._owns_database = database is None
@@ -77,6 +87,7 @@ class RedditSource:
         caller = RedditCaller(
             max_outage_seconds=settings.reddit_max_outage_seconds,
             max_backoff_seconds=settings.reddit_max_backoff_seconds,
+            reporter=reporter,
         )
         self.api = RedditApi(build_reddit(settings), caller)
         self.ttl = timedelta(seconds=settings.reddit_cache_ttl_seconds)

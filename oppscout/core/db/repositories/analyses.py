@@ -81,6 +81,19 @@ class AnalysisRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def requeue(self, analysis_id: str) -> bool:
+        """Put a processing analysis back in line (its source is down); False when cancelled or final."""
+        result = await self.session.execute(
+            update(AnalysisRow)
+            .where(
+                AnalysisRow.id == analysis_id,
+                AnalysisRow.status == AnalysisStatus.PROCESSING,
+                AnalysisRow.cancel_requested.is_(False),
+            )
+            .values(status=AnalysisStatus.QUEUED)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     async def save_progress(self, analysis_id: str, progress: dict[str, Any]) -> None:
         """Keep the latest progress for polling clients."""
         await self.session.execute(update(AnalysisRow).where(AnalysisRow.id == analysis_id).values(progress=progress))
