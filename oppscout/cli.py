@@ -119,6 +119,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             burst=args.burst,
             handle_signals=False,
         )
+        if settings.worker_metrics_port:
+            # Each worker serves its own figures: workers may run on several machines.
+            worker.ctx["metrics"].serve(settings.worker_metrics_port)
         task = asyncio.create_task(worker.async_run())
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -194,6 +194,12 @@ class Settings(BaseSettings):
         ge=0,
         description="How long an analysis waits in the queue for Reddit to come back before it fails (0: no wait).",
     )
+    worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port each `oppscout worker` serves Prometheus /metrics on (0: off).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

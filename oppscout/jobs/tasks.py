@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from arq import Retry
@@ -11,14 +12,26 @@ from oppscout.core.contract import STAGES, Stage
 from oppscout.core.errors import AppError, QueueUnavailableError, SourceOutageError
 from oppscout.core.log_context import job_context
 from oppscout.core.runner import AnalysisRunner
+from oppscout.jobs.metrics import WorkerMetrics
 from oppscout.jobs.queue import AnalysisQueue
 
 log = logging.getLogger(__name__)
 
 
 async def _run_stage(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str:
-    with job_context(analysis_id, stage.value):
-        return await _run_step(ctx, analysis_id, stage)
+    metrics: WorkerMetrics | None = ctx.get("metrics")
+    if metrics is not None:
+        metrics.record_queue_wait(stage.value, ctx)
+    started = time.monotonic()
+    outcome = "retry"
+    try:
+        with job_context(analysis_id, stage.value):
+            outcome = await _run_step(ctx, analysis_id, stage)
+            return outcome
+    finally:
+        # A cancelled run (shutdown, timeout) counts as "retry": arq hands the job out again.
+        if metrics is not None:
+            metrics.record_stage(stage.value, outcome, time.monotonic() - started)
 
 
 async def _run_step(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str:

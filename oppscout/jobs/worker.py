@@ -22,6 +22,7 @@ from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
 from oppscout.core.watches import AlertNotifier, WatchScheduler
 from oppscout.jobs import tasks
+from oppscout.jobs.metrics import CountedNotifier, MetricsNotifier, WorkerMetrics
 from oppscout.jobs.queue import WORKER_KEY_PREFIX, AnalysisQueue
 from oppscout.jobs.watch_tasks import run_watches
 from oppscout.runtime import Runtime, build_direct_messengers, build_thread_notifiers, connect_redis
@@ -61,9 +62,13 @@ def build_worker(
     )
     watch_scheduler = WatchScheduler(database, settings, service, dispatcher=dispatcher)
     alerts = AlertNotifier(database, watch_scheduler, dispatcher)
+    metrics = WorkerMetrics()
     if notifier is None:
-        notifier = FanoutNotifier([runtime.publisher, ConversationNotifier(database, build_thread_notifiers(settings))])
-    notifier = FanoutNotifier([notifier, alerts])
+        conversation = ConversationNotifier(database, build_thread_notifiers(settings))
+        notifier = FanoutNotifier([CountedNotifier(runtime.publisher, metrics), CountedNotifier(conversation, metrics)])
+    notifier = FanoutNotifier(
+        [CountedNotifier(notifier, metrics), CountedNotifier(alerts, metrics), MetricsNotifier(metrics)]
+    )
     runner = AnalysisRunner(RunnerParts(settings, database, source, engine, notifier))
     worker_id = uuid.uuid4().hex[:12]
     reconcile_seconds = set(range(0, 60, max(1, min(59, settings.reconcile_interval_seconds))))
@@ -117,6 +122,7 @@ def build_worker(
             "service": service,
             "max_tries": settings.stage_max_tries,
             "watch_scheduler": watch_scheduler,
+            "metrics": metrics,
         },
         log_results=False,
     )
