@@ -15,20 +15,23 @@ import pytest
 from oppscout.bot.web.app import create_app
 from oppscout.core.analysis.engine import LocalEngine
 from oppscout.core.contract import AnalysisStatus
+from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.api_tokens import ApiTokenRepository
 from oppscout.core.events import AnalysisEvent, CompletedEvent, FailedEvent, NoticeEvent
-from oppscout.core.health import Component, ComponentState
+from oppscout.core.health import Component, ComponentHealth, ComponentState
 from oppscout.core.ports import AnalysisEngine, PostSource
 from oppscout.core.settings import Settings
 from oppscout.jobs.event_bus import EventSubscription
+from oppscout.jobs.health_reporter import ComponentReporter
 from oppscout.jobs.sources.demo import DemoSource
+from oppscout.jobs.sources.reddit import RedditSource
 from oppscout.jobs.worker import build_worker, stop_worker
 from oppscout.runtime import Runtime, build_engine, build_source
 from tests.fakes.openai_server import OpenAIServer, Scripted
 from tests.fakes.reddit_server import FakeReddit, FakeRedditServer, Fault
 from tests.helpers import make_request
+from tests.jobs.sources.conftest import ProgressLog, reddit_settings
 from tests.jobs.sources.conftest import make_request as reddit_request
-from tests.jobs.sources.conftest import reddit_settings
 from tests.jobs.worker_harness import FINAL
 
 DOWN_FOR_GOOD = 10**6
@@ -179,7 +182,7 @@ async def test_llm_down_runs_on_the_local_engine_says_so_in_the_thread_and_healt
         assert isinstance(completed, CompletedEvent)
         assert completed.results.engine == "local" and completed.results.opportunities
         notices = [e.message for e in events if isinstance(e, NoticeEvent)]
-        assert any("did not answer usefully" in n and "local write-up" in n for n in notices), notices
+        assert any("AI write-up is unavailable" in n and "from the local engine" in n for n in notices), notices
         ai = await health_of(client, Component.AI_PROCESSOR)
         assert ai["status"] == ComponentState.DOWN and ai["reportedBy"].startswith("worker")
         assert (await client.get("/api/v1/features")).json()["llmSynthesis"] is False
@@ -190,3 +193,46 @@ async def test_llm_down_runs_on_the_local_engine_says_so_in_the_thread_and_healt
 
         assert isinstance(events[-1], CompletedEvent) and events[-1].results.engine == "local+llm"
         assert (await health_of(client, Component.AI_PROCESSOR))["status"] == ComponentState.HEALTHY
+
+
+class RecordingStore:
+    """A report store that keeps every state written, in order (Redis only keeps the last)."""
+
+    def __init__(self) -> None:
+        self.states: list[str] = []
+
+    async def set(self, name: str, value: str, ex: int | None = None) -> None:
+        self.states.append(ComponentHealth.model_validate_json(value).status.value)
+
+
+async def test_reddit_is_reported_degraded_while_a_429_is_waited_out_then_healthy(
+    settings: Settings, database: Database, fake_reddit: FakeRedditServer
+) -> None:
+    store = RecordingStore()
+    reporter = ComponentReporter(store, Component.REDDIT_API, repeat_seconds=0)
+    source = RedditSource(reddit_settings(settings, fake_reddit), database, reporter=reporter)
+    fake_reddit.fake.faults.append(Fault("/new/", 429, times=1, headers={"retry-after": "1"}))
+
+    batch = await source.fetch_posts(reddit_request(["freelance"], 5), ProgressLog())
+    await source.close()
+
+    assert batch.posts
+    assert "degraded" in store.states and "down" not in store.states
+    assert store.states[-1] == "healthy"
+    assert store.states.index("healthy") < store.states.index("degraded"), "healthy before the 429, then again"
+
+
+async def test_reddit_is_reported_degraded_while_its_rate_limit_runs_low(
+    settings: Settings, database: Database, fake_reddit: FakeRedditServer
+) -> None:
+    store = RecordingStore()
+    reporter = ComponentReporter(store, Component.REDDIT_API, repeat_seconds=0)
+    source = RedditSource(reddit_settings(settings, fake_reddit), database, reporter=reporter)
+    fake_reddit.fake.set_ratelimit(remaining=3, reset=1)
+
+    batch = await source.fetch_posts(reddit_request(["smallbusiness", "freelance"], 12), ProgressLog())
+    await source.close()
+
+    assert batch.posts
+    assert "degraded" in store.states and "down" not in store.states
+    assert store.states[-1] == "healthy"

@@ -261,7 +261,8 @@ class SynthesisEngine:
                 break
             except LlmCallError as error:
                 results.notes.append(
-                    f"The LLM did not answer usefully ({error}); {len(pending)} top themes keep the local write-up."
+                    f"The AI write-up is unavailable: the LLM did not answer usefully ({error}), so "
+                    f"{len(pending)} top themes come from the local engine."
                 )
                 break
             by_number = {entry.n: entry for entry in reply.opportunities}
