@@ -305,9 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     worker = sub.add_parser("worker", help="run an analysis worker")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     worker.set_defaults(fn=cmd_worker)
-    sub.add_parser("doctor", help="check Redis, the database, the source, the LLM and the transcriber").set_defaults(
-        fn=cmd_doctor
-    )
+    sub.add_parser(
+        "doctor", help="check Redis, the database, the source, the LLM, Slack, Discord, SMTP and the transcriber"
+    ).set_defaults(fn=cmd_doctor)
     parse_cmd = sub.add_parser("parse", help="show what the parser understands in a message")
     parse_cmd.add_argument("text")
     parse_cmd.add_argument("--now", help="reference time, ISO-8601")

@@ -101,10 +101,85 @@ async def _reddit(settings: Settings) -> Check:
     )
 
 
-def _llm(settings: Settings) -> Check:
+async def _llm(settings: Settings) -> Check:
     if not settings.openai_base_url:
         return Check("llm", "off", "no OPPSCOUT_OPENAI_BASE_URL: the local engine does the whole analysis")
-    return Check("llm", "ok", f"{settings.openai_model} at {settings.openai_base_url}")
+    import openai
+
+    from oppscout.jobs.llm.client import openai_client
+
+    client = openai_client(settings)
+    try:
+        # Listing models costs nothing and proves the address, the key and the API shape at once.
+        models = [model.id async for model in client.models.list()]
+    except openai.OpenAIError as error:
+        return Check("llm", "down", f"{settings.openai_base_url}: {type(error).__name__}: {error}")
+    finally:
+        await client.close()
+    listed = "listed" if settings.openai_model in models else f"not among the {len(models)} models listed"
+    return Check("llm", "ok", f"{settings.openai_model} at {settings.openai_base_url} answers ({listed})")
+
+
+async def _slack(settings: Settings) -> Check:
+    if settings.slack_bot_token is None:
+        return Check("slack", "off", "no OPPSCOUT_SLACK_BOT_TOKEN")
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_base_url, timeout=10
+    )
+    try:
+        answer = await client.auth_test()
+    except SlackApiError as error:
+        return Check("slack", "down", f"auth.test refused the bot token: {error.response.get('error')}")
+    except Exception as error:  # noqa: BLE001 - doctor reports every failure rather than crashing
+        return Check("slack", "down", f"{settings.slack_api_base_url}: {type(error).__name__}: {error}")
+    return Check("slack", "ok", f"signed in as {answer.get('user')} in team {answer.get('team_id')}")
+
+
+async def _discord(settings: Settings) -> Check:
+    if settings.discord_token is None:
+        return Check("discord", "off", "no OPPSCOUT_DISCORD_TOKEN")
+    import httpx
+
+    url = settings.discord_api_base_url.rstrip("/") + "/users/@me"
+    headers = {"Authorization": f"Bot {settings.discord_token.get_secret_value()}"}
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.get(url, headers=headers)
+    except httpx.HTTPError as error:
+        return Check("discord", "down", f"{url}: {type(error).__name__}: {error}")
+    if response.status_code != 200:
+        return Check("discord", "down", f"GET /users/@me answered {response.status_code}: the bot token is refused")
+    return Check("discord", "ok", f"signed in as {response.json().get('username')}")
+
+
+def _smtp_session(settings: Settings) -> str:
+    import smtplib
+    import ssl
+
+    assert settings.smtp_host is not None
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
+        smtp.ehlo()
+        if settings.smtp_starttls and smtp.has_extn("starttls"):
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if settings.smtp_username and settings.smtp_password:
+            smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+        code, _ = smtp.noop()
+        return f"{settings.smtp_host}:{settings.smtp_port} answers ({code})"
+
+
+async def _smtp(settings: Settings) -> Check:
+    if not settings.smtp_host:
+        return Check("smtp", "off", "no OPPSCOUT_SMTP_HOST: alerts are not emailed")
+    import asyncio
+
+    try:
+        return Check("smtp", "ok", await asyncio.to_thread(_smtp_session, settings))
+    except Exception as error:  # noqa: BLE001 - doctor reports every failure rather than crashing
+        return Check("smtp", "down", f"{settings.smtp_host}:{settings.smtp_port}: {type(error).__name__}: {error}")
 
 
 def _transcriber(settings: Settings) -> Check:
@@ -132,6 +207,9 @@ async def run_checks(settings: Settings) -> list[Check]:
         await _redis(settings),
         await _database(settings),
         await _source(settings),
-        _llm(settings),
+        await _llm(settings),
+        await _slack(settings),
+        await _discord(settings),
+        await _smtp(settings),
         _transcriber(settings),
     ]

@@ -1,8 +1,8 @@
 """A fake OpenAI-compatible API on 127.0.0.1 for the real openai client.
 
 It serves ``POST /v1/chat/completions`` (structured output in ``choices[0].message.content`` and
-``usage``) and ``POST /v1/embeddings``. By default a chat reply is a well-formed opportunity for each
-theme in the request's data block: its first excerpt quoted verbatim, plus one quote that was
+``usage``), ``POST /v1/embeddings`` and ``GET /v1/models``. By default a chat reply is a well-formed
+opportunity for each theme in the request's data block: its first excerpt quoted verbatim, plus one quote that was
 never said (so tests can see non-verbatim quotes dropped). Tests script the next replies: an HTTP status
 (429, 500), a delay longer than the client's timeout, malformed JSON, or exact usage figures.
 """
@@ -108,6 +108,10 @@ def _vector(text: str, dims: int = 8) -> list[float]:
     return [x / norm for x in raw]
 
 
+MODELS = ("gpt-4o-mini", "text-embedding-3-small")
+"""What ``GET /v1/models`` lists."""
+
+
 def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -120,6 +124,16 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(raw)))
             self.end_headers()
             self.wfile.write(raw)
+
+        def do_GET(self) -> None:
+            state.received.append(Received(self.path, {}, self.headers.get("Authorization", "")))
+            if not self.headers.get("Authorization", "").startswith("Bearer "):
+                self._send(401, {"error": {"message": "missing key", "type": "invalid_request_error"}})
+            elif self.path.endswith("/models"):
+                models = [{"id": name, "object": "model", "created": 0, "owned_by": "fake"} for name in MODELS]
+                self._send(200, {"object": "list", "data": models})
+            else:
+                self._send(404, {"error": {"message": "unknown path", "type": "invalid_request_error"}})
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
