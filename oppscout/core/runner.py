@@ -22,7 +22,13 @@ from oppscout.core.db.repositories.items import ItemRepository
 from oppscout.core.db.repositories.ledger import SqlLedger, ledger_totals
 from oppscout.core.db.repositories.stage_jobs import StageJobRepository
 from oppscout.core.db.tables import AnalysisRow
-from oppscout.core.errors import AnalysisCancelledError, AppError, BudgetExceededError, SourceUnavailableError
+from oppscout.core.errors import (
+    AnalysisCancelledError,
+    AppError,
+    BudgetExceededError,
+    SourceOutageError,
+    SourceUnavailableError,
+)
 from oppscout.core.events import CancelledEvent, CompletedEvent, CostEvent, FailedEvent, NoticeEvent, StageEvent
 from oppscout.core.log_context import set_workspace
 from oppscout.core.ports import AnalysisEngine, Notifier, PostSource
@@ -323,13 +329,20 @@ class AnalysisRunner:
             since = job.started_at if job is not None and job.started_at is not None else utcnow()
             # SQLite hands datetimes back without their zone; they were stored in UTC.
             since = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
-            remaining = limit - (utcnow() - since).total_seconds()
+            waited = (utcnow() - since).total_seconds()
+            remaining = limit - waited
             analyses = AnalysisRepository(session)
             requeued = remaining > 0 and tries_left > 0 and await analyses.requeue(analysis_id)
             row = await analyses.get(analysis_id)
         if not requeued:
-            cancelled = row is not None and row.cancel_requested
-            await self.fail(analysis_id, AnalysisCancelledError() if cancelled else error)
+            if row is not None and row.cancel_requested:
+                await self.fail(analysis_id, AnalysisCancelledError())
+            elif limit > 0:
+                # The source's message counts one try; the user waited for all of them.
+                waited_for = f" It waited {_duration(waited)} in the queue for Reddit to come back."
+                await self.fail(analysis_id, SourceOutageError(error.message + waited_for))
+            else:
+                await self.fail(analysis_id, error)
             return None
         defer = remaining / ((1 << tries_left) - 1)
         log.warning("Reddit is down; analysis back in the queue, next try in %.0f s", defer)

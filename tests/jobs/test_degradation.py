@@ -158,6 +158,7 @@ async def test_reddit_down_for_longer_than_the_queue_waits_fails_with_the_clear_
         failed = events[-1]
         assert isinstance(failed, FailedEvent)
         assert "Reddit kept failing" in failed.message and "ask again" in failed.message
+        assert "in the queue for Reddit to come back" in failed.message
         assert (await runtime.service.get(submission.analysis_id)).status == AnalysisStatus.FAILED
         assert (await health_of(client, Component.REDDIT_API))["status"] == ComponentState.DOWN
 
