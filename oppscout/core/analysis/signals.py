@@ -55,7 +55,8 @@ PATTERNS: dict[SignalKind, re.Pattern[str]] = {
         r"(?:too|so|extremely|very|really|incredibly) (?:complicated|confusing|difficult|tedious|time[- ]consuming|slow)", r"(?:too|very|so) (?:expensive|high)", r"sucks",
     ),
     SignalKind.SOLUTION_REQUEST: _rx(
-        r"\[smt\]", r"somebody make this", r"some(?:one|body) (?:should|needs to|pls|please|could) (?:build|make|create)",
+        r"\[smt\]", r"^smt:", r"somebody make this", r"there (?:should|needs to) be (?:a|an)", r"anyone (?:familiar|experienced) with",
+        rf"(?:what|which|are there any|any good) (?:[\w/-]+ ){{0,3}}{_TOOL} (?:are|is|do|does|that|for)", r"some(?:one|body) (?:should|needs to|pls|please|could) (?:build|make|create)",
         rf"is there (?:a|an|any|some) (?:\w+ ){{0,4}}{_TOOL}", r"is there (?:a|any) way", r"is there (?:anywhere|somewhere|anyplace)",
         rf"(?:cheapest|cheap|best|good|simple|free) (?:[\w/-]+ ){{0,3}}{_TOOL}\??$",
         r"(?:been |keep )?trying to find (?:one|a|an|something)", r"i can'?t (?:believe|find) (?:there is|there'?s) no",
@@ -86,7 +87,7 @@ PATTERNS: dict[SignalKind, re.Pattern[str]] = {
         r"(?:costs?|fees?) (?:are |is )?killing", r"don'?t want to spend",
     ),
     SignalKind.SWITCHING: _rx(
-        r"alternatives? (?:to|for)", r"switch(?:ed|ing)? (?:away )?from", r"migrat\w+ (?:away )?from", r"replacements? for",
+        r"alternatives? (?:to|for)", r"switch(?:ed|ing)? (?:away )?from", r"stop using", r"ditch(?:ing)? \w+", r"migrat\w+ (?:away )?from", r"replacements? for",
         r"cancel(?:l)?ed (?:my|our) (?:\w+ )?(?:subscription|account|plan)", r"(?:lost|losing) (?:a|me as a) customer",
         r"no longer (?:be )?support\w*", r"(?:won'?t|will not|never) (?:be )?us(?:e|ing) (?:\S+ ){0,2}(?:anymore|again)",
         r"(?:i|we) (?:now )?use \w+ (?:now |instead)",

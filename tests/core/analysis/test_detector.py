@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from oppscout.core.analysis.detector import classify
+from oppscout.core.analysis.detector import Verdict, classify
 
 LABELS = Path(__file__).resolve().parents[2] / "data" / "labels-top-posts-2013.jsonl"
 
@@ -25,7 +25,30 @@ def test_an_advice_question_alone_is_not_a_signal() -> None:
     verdict = classify("Starting a food truck", "How do I get a permit in Ohio? Any tips?")
     assert not verdict.pain
     assert verdict.categories == ["advice_request"]
-    assert verdict.score == 0
+    assert verdict.score < 0.5
+
+
+def test_a_post_no_rule_fires_on_is_not_a_signal_and_scores_zero() -> None:
+    # Every positive verdict must be explainable by a category, so no category means no signal.
+    verdict = classify("Our offsite photos", "Here are some pictures from last week's team trip to the coast.")
+    assert verdict == Verdict(pain=False, categories=[], score=0.0)
+
+
+def test_a_terse_request_for_a_thing_is_a_signal() -> None:
+    smt = classify("SMT: An app that reminds me to water my plants", "")
+    assert smt.pain and smt.categories == ["solution_request"]
+    leaving = classify("Alternative to WOW Analytics", "We trialled it and need something else for IP lookups.")
+    assert leaving.pain and "switching" in leaving.categories
+
+
+def test_the_score_is_above_one_half_exactly_for_signals() -> None:
+    for title, body in [
+        ("Clients never pay on time", "I spend hours chasing invoices. Is there a tool for reminders?"),
+        ("Starting a food truck", "How do I get a permit in Ohio? Any tips?"),
+        ("We hit $10k MRR!", "Thanks everyone, it was a great year."),
+    ]:
+        verdict = classify(title, body)
+        assert verdict.pain == (verdict.score >= 0.5)
 
 
 def test_someone_elses_feelings_and_negated_pain_are_not_the_writers_pain() -> None:
@@ -52,16 +75,19 @@ def _texts(shared: Path, labels: list[dict[str, object]]) -> dict[str, tuple[str
     return texts
 
 
-def test_quality_on_the_labelled_real_posts(shared_dir: Path) -> None:
+def test_quality_on_the_held_out_labels(shared_dir: Path) -> None:
     labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
     assert len(labels) >= 200
-    texts = _texts(shared_dir, labels)
+    held_out = [label for label in labels if label["split"] == "holdout"]
+    assert len(held_out) == 100
+    texts = _texts(shared_dir, held_out)
     tp = fp = fn = 0
-    for label in labels:
+    for label in held_out:
         predicted = classify(*texts[label["id"]]).pain
         tp += predicted and label["signal"]
         fp += predicted and not label["signal"]
         fn += (not predicted) and label["signal"]
-    # Floors a few points under the figures in docs/benchmarks.md, so a regression fails here.
-    assert tp / (tp + fp) >= 0.75
-    assert tp / (tp + fn) >= 0.68
+    # Floors a little under the held-out figures in docs/benchmarks.md (0.833 / 0.667), so a
+    # regression fails here; the model never trained on these posts.
+    assert tp / (tp + fp) >= 0.80
+    assert tp / (tp + fn) >= 0.64
