@@ -11,18 +11,20 @@ from typing import Any
 
 import httpx
 import pytest
+from arq.jobs import Job
 
 from oppscout.bot.web.app import create_app
 from oppscout.core.analysis.engine import LocalEngine
-from oppscout.core.contract import AnalysisStatus
+from oppscout.core.contract import AnalysisStatus, Stage
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.api_tokens import ApiTokenRepository
-from oppscout.core.events import AnalysisEvent, CompletedEvent, FailedEvent, NoticeEvent
+from oppscout.core.events import AnalysisEvent, CancelledEvent, CompletedEvent, FailedEvent, NoticeEvent
 from oppscout.core.health import Component, ComponentHealth, ComponentState
 from oppscout.core.ports import AnalysisEngine, PostSource
 from oppscout.core.settings import Settings
 from oppscout.jobs.event_bus import EventSubscription
 from oppscout.jobs.health_reporter import ComponentReporter
+from oppscout.jobs.queue import stage_job_id
 from oppscout.jobs.sources.demo import DemoSource
 from oppscout.jobs.sources.reddit import RedditSource
 from oppscout.jobs.worker import build_worker, stop_worker
@@ -139,6 +141,31 @@ async def test_reddit_down_keeps_the_analysis_queued_says_so_and_it_completes_wh
         assert (await health_of(client, Component.REDDIT_API))["status"] == ComponentState.HEALTHY
     first_pages = [r for r in fake_reddit.api_requests() if r.path.endswith("/new/") and "after" not in r.params]
     assert len(first_pages) == 1, "the page fetched before the outage is not paid for again"
+
+
+async def test_an_analysis_waiting_for_reddit_can_be_cancelled_and_reddit_is_not_called_for_it_again(
+    settings: Settings, fake_reddit: FakeRedditServer
+) -> None:
+    options = {"reddit_max_outage_seconds": 0, "reddit_outage_queue_hours": 1 / 60, "stage_max_tries": 8}
+    reddit = reddit_settings(settings, fake_reddit, health_cache_seconds=0, **options)
+    fake_reddit.fake.faults.append(Fault("/new/", 503, times=DOWN_FOR_GOOD))
+
+    async with worker_and_web(
+        reddit, lambda rt: build_source(reddit, health_store=rt.redis), lambda _: LocalEngine()
+    ) as (runtime, _, subscription):
+        submission = await runtime.service.submit(reddit_request(["freelance"], 5))
+        await events_until(subscription, submission.analysis_id, is_reddit_notice)
+        await runtime.service.cancel(submission.analysis_id)
+        events = await events_until(subscription, submission.analysis_id, is_final)
+        calls = len(fake_reddit.api_requests())
+        fake_reddit.fake.faults.clear()
+        # The try that was already deferred still runs; it must stop without calling Reddit.
+        job = Job(stage_job_id(submission.analysis_id, Stage.REDDIT_COLLECTION), runtime.redis, reddit.queue_name)
+        assert await job.result(timeout=30) == "done"
+
+        assert isinstance(events[-1], CancelledEvent), events[-1]
+        assert (await runtime.service.get(submission.analysis_id)).status == AnalysisStatus.CANCELLED
+    assert len(fake_reddit.api_requests()) == calls, "the cancelled analysis did not call Reddit again"
 
 
 async def test_reddit_down_for_longer_than_the_queue_waits_fails_with_the_clear_message(
