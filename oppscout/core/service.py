@@ -185,6 +185,9 @@ class AnalysisService:
         if status == AnalysisStatus.QUEUED:
             if self.notifier is not None:
                 await self.notifier.publish(CancelledEvent(analysis_id=analysis_id))
+            if row.started_at is not None:
+                # Back in the queue after a start (Reddit was down): what it fetched may have been charged.
+                return "Cancelled while it waited in the queue. Anything already spent stays on the bill; nothing more will be."
             return "Cancelled before it started. Nothing was charged."
         return "Stopping the analysis. Anything already spent stays on the bill; nothing more will be."
 

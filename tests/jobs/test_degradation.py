@@ -155,7 +155,7 @@ async def test_an_analysis_waiting_for_reddit_can_be_cancelled_and_reddit_is_not
     ) as (runtime, _, subscription):
         submission = await runtime.service.submit(reddit_request(["freelance"], 5))
         await events_until(subscription, submission.analysis_id, is_reddit_notice)
-        await runtime.service.cancel(submission.analysis_id)
+        reply = await runtime.service.cancel(submission.analysis_id)
         events = await events_until(subscription, submission.analysis_id, is_final)
         calls = len(fake_reddit.api_requests())
         fake_reddit.fake.faults.clear()
@@ -164,6 +164,7 @@ async def test_an_analysis_waiting_for_reddit_can_be_cancelled_and_reddit_is_not
         assert await job.result(timeout=30) == "done"
 
         assert isinstance(events[-1], CancelledEvent), events[-1]
+        assert "Nothing was charged" not in reply, "it had started: its first page may have been paid for"
         assert (await runtime.service.get(submission.analysis_id)).status == AnalysisStatus.CANCELLED
     assert len(fake_reddit.api_requests()) == calls, "the cancelled analysis did not call Reddit again"
 
