@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[3]
 LABELS = ROOT / "tests" / "data" / "labels-top-posts-2013.jsonl"
 POSTS = ROOT.parent / "shared" / "data" / "reddit" / "top-posts-2013" / "data"
 # Splits the model may learn from; ``holdout`` is only ever measured.
-TUNING = ("tune", "tune2", "tune3")
+TUNING = ("tune", "tune2", "tune3", "tune4")
 # A word must appear in this many training posts to get a weight: rarer ones are memorised, not learned.
 MIN_POSTS = 3
 # L2 penalty; chosen by cross-validation on the tuning splits (see ``main``).
@@ -34,7 +34,7 @@ PENALTY = 1.0
 # shrunk harder than the rule features and word groups.
 WORD_PENALTY = 30.0
 # Out-of-fold probability the decision is placed at; chosen by the same cross-validation.
-CUTOFF = 0.5
+CUTOFF = 0.4
 FOLDS = 5
 Matrix = npt.NDArray[np.float64]
 
@@ -117,15 +117,17 @@ def main() -> None:
     args = parser.parse_args()
     posts, truth, splits = load(TUNING)
     rows = [post_features(title, body) for title, body in posts]
-    fresh = [i for i, split in enumerate(splits) if split == "tune3"]
-    for penalty, words in ((1.0, 1e6), (1.0, 10.0), (1.0, 30.0), (3.0, 30.0), (0.3, 30.0)):
+    # The newest round: no pattern was written while looking at it, so its out-of-fold figure is the
+    # least flattered by the rules.
+    fresh = [i for i, split in enumerate(splits) if split == TUNING[-1]]
+    for penalty, words in ((1.0, 1e6), (3.0, 1e6), (1.0, 10.0), (1.0, 30.0), (3.0, 30.0), (0.3, 30.0)):
         probabilities = out_of_fold(rows, truth, penalty, words)
         for cutoff in (0.3, 0.4, 0.5, 0.6):
             p, r = precision_recall([q >= cutoff for q in probabilities], truth)
             p3, r3 = precision_recall([probabilities[i] >= cutoff for i in fresh], [truth[i] for i in fresh])
             print(
                 f"cross-validated, penalty {penalty}/{words}, cutoff {cutoff}: {len(rows)} tuning posts "
-                f"P {p:.3f} R {r:.3f}; of them tune3 P {p3:.3f} R {r3:.3f}"
+                f"P {p:.3f} R {r:.3f}; of them {TUNING[-1]} P {p3:.3f} R {r3:.3f}"
             )
     if args.write:
         model = shifted(fit(rows, truth), CUTOFF)

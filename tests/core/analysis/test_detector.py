@@ -78,8 +78,9 @@ def _texts(shared: Path, labels: list[dict[str, object]]) -> dict[str, tuple[str
 def test_quality_on_the_held_out_labels(shared_dir: Path) -> None:
     labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
     assert len(labels) >= 200
-    held_out = [label for label in labels if label["split"] == "holdout"]
-    assert len(held_out) == 100
+    # Both held-out sets: labelled by the rubric, never trained or tuned on.
+    held_out = [label for label in labels if label["split"] in ("holdout", "holdout2")]
+    assert len(held_out) == 200
     texts = _texts(shared_dir, held_out)
     tp = fp = fn = 0
     for label in held_out:
@@ -87,7 +88,7 @@ def test_quality_on_the_held_out_labels(shared_dir: Path) -> None:
         tp += predicted and label["signal"]
         fp += predicted and not label["signal"]
         fn += (not predicted) and label["signal"]
-    # Floors a little under the held-out figures in docs/benchmarks.md (0.833 / 0.667), so a
-    # regression fails here; the model never trained on these posts.
-    assert tp / (tp + fp) >= 0.80
-    assert tp / (tp + fn) >= 0.64
+    # Floors a little under the held-out figures in docs/benchmarks.md (0.736 / 0.688), so a
+    # regression fails here. They are under the 0.80 / 0.70 target, which is not met yet.
+    assert tp / (tp + fp) >= 0.72
+    assert tp / (tp + fn) >= 0.66
