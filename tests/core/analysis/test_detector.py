@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from oppscout.core.analysis.detector import Verdict, classify
+from oppscout.core.analysis.training import TUNING
 
 LABELS = Path(__file__).resolve().parents[2] / "data" / "labels-top-posts-2013.jsonl"
 
@@ -73,6 +74,14 @@ def _texts(shared: Path, labels: list[dict[str, object]]) -> dict[str, tuple[str
                 if row["id"] in ids:
                     texts[row["id"]] = (row["title"], row["selftext"])
     return texts
+
+
+def test_the_model_never_trains_on_a_held_out_split() -> None:
+    labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
+    held_out = {label["split"] for label in labels if label["split"].startswith("holdout")}
+    assert held_out == {"holdout", "holdout2"}
+    assert not held_out & set(TUNING)
+    assert set(TUNING) <= {label["split"] for label in labels}
 
 
 def test_quality_on_the_held_out_labels(shared_dir: Path) -> None:
