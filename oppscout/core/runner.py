@@ -333,6 +333,8 @@ class AnalysisRunner:
             remaining = limit - waited
             analyses = AnalysisRepository(session)
             requeued = remaining > 0 and tries_left > 0 and await analyses.requeue(analysis_id)
+            if requeued:
+                await StageJobRepository(session).requeue(analysis_id, stage)
             row = await analyses.get(analysis_id)
         if not requeued:
             if row is not None and row.cancel_requested:

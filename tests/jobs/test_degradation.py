@@ -71,7 +71,7 @@ async def worker_and_web(
             token = (await ApiTokenRepository(session).create("degradation")).secret
         transport = httpx.ASGITransport(app=create_app(web_runtime))
         async with (
-            httpx.AsyncClient(transport=transport, base_url="http://web") as client,
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
             EventSubscription(web_runtime.redis) as subscription,
         ):
             client.headers["Authorization"] = f"Bearer {token}"
@@ -128,6 +128,9 @@ async def test_reddit_down_keeps_the_analysis_queued_says_so_and_it_completes_wh
         assert not any(isinstance(e, FailedEvent) for e in waiting)
         assert "starts again by itself once Reddit is back" in waiting[-1].message  # type: ignore[union-attr]
         assert (await runtime.service.get(submission.analysis_id)).status == AnalysisStatus.QUEUED
+        # The stage that waits shows as waiting too, so the jobs view agrees with the analysis.
+        jobs = await runtime.service.jobs(submission.analysis_id)
+        assert [j.status for j in jobs] == [AnalysisStatus.QUEUED]
         reddit_api = await health_of(client, Component.REDDIT_API)
         assert reddit_api["status"] == ComponentState.DOWN
         assert reddit_api["reportedBy"].startswith("worker")

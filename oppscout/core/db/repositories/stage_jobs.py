@@ -77,6 +77,18 @@ class StageJobRepository:
             .values(**values)
         )
 
+    async def requeue(self, analysis_id: str, stage: Stage) -> None:
+        """Show a stage that will be tried again later as waiting, not running."""
+        await self.session.execute(
+            update(StageJobRow)
+            .where(
+                StageJobRow.analysis_id == analysis_id,
+                StageJobRow.stage == stage,
+                StageJobRow.status == AnalysisStatus.PROCESSING,
+            )
+            .values(status=AnalysisStatus.QUEUED, estimated_completion=None)
+        )
+
     async def finish_open(self, analysis_id: str, status: AnalysisStatus) -> None:
         """Close every stage of an analysis that is not final yet (on cancel or failure)."""
         await self.session.execute(
