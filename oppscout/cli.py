@@ -83,12 +83,15 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
     from oppscout.bot.launcher import run_bots
     from oppscout.core.errors import AppError
     from oppscout.runtime import Runtime, build_chat
+    from oppscout.voice.transcriber import WhisperTranscriber
 
     _logging(settings)
 
     async def run() -> None:
         runtime = await Runtime.open(settings)
         chat = build_chat(runtime)
+        if settings.bot_metrics_port and isinstance(chat.transcriber, WhisperTranscriber):
+            chat.transcriber.metrics.serve(settings.bot_metrics_port)
         try:
             await run_bots(runtime, chat)
         finally:

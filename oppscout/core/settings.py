@@ -200,6 +200,12 @@ class Settings(BaseSettings):
         le=65535,
         description="Port each `oppscout worker` serves Prometheus /metrics on (0: off).",
     )
+    bot_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port `oppscout bot` serves Prometheus /metrics (transcription figures) on (0: off).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -10,19 +10,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from faster_whisper import WhisperModel  # type: ignore[import-untyped]
 
-from oppscout.core.errors import TranscriberUnavailableError
+from oppscout.core.errors import TranscriberUnavailableError, VoiceError
 from oppscout.core.health import Component, ComponentHealth, ComponentState
 from oppscout.core.ports import Transcript
 from oppscout.core.settings import Settings
 from oppscout.voice.audio import AudioLimits, DecodedAudio, decode, require_sound
 from oppscout.voice.errors import NoSpeechError
 from oppscout.voice.hotwords import build_prompt
+from oppscout.voice.metrics import VoiceMetrics
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ class WhisperTranscriber:
         self.limits = AudioLimits.from_settings(settings)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
         self.last_error: str | None = None
+        self.metrics = VoiceMetrics()
         if preload and settings.voice_enabled:
             # Load in the background from the start, so the first voice note does not wait for it; a
             # failure here shows again, with its reply, when a note is transcribed.
@@ -74,10 +77,17 @@ class WhisperTranscriber:
 
     async def transcribe(self, audio: bytes, *, filename: str = "", hotwords: Sequence[str] = ()) -> Transcript:
         """Transcribe one voice note; raises a VoiceError subclass with a reply for the user."""
-        # Cheap checks first, so a 2 GB upload never reaches the decoder thread.
-        self.limits.check_size(len(audio))
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.transcribe_sync, audio, tuple(hotwords))
+        started = time.perf_counter()
+        try:
+            # Cheap checks first, so a 2 GB upload never reaches the decoder thread.
+            self.limits.check_size(len(audio))
+            loop = asyncio.get_running_loop()
+            transcript = await loop.run_in_executor(self._executor, self.transcribe_sync, audio, tuple(hotwords))
+        except VoiceError as error:
+            self.metrics.record(type(error).__name__, time.perf_counter() - started)
+            raise
+        self.metrics.record("ok", time.perf_counter() - started, transcript.duration)
+        return transcript
 
     def transcribe_sync(self, audio: bytes, hotwords: Sequence[str] = ()) -> Transcript:
         """The blocking transcription, for the worker thread and the CLI."""
