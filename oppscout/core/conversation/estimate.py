@@ -30,12 +30,12 @@ class Estimate:
 
     def describe(self) -> str:
         """One line for a confirmation message."""
-        minutes = max(1, round(self.seconds / 60))
+        duration = "under a minute" if self.seconds < 60 else f"about {round(self.seconds / 60)} min"
         if self.cost_high == 0:
             cost = "$0 (local analysis, no paid calls)"
         else:
             cost = f"${self.cost_low:.2f}–${self.cost_high:.2f}"
-        return f"~{self.posts} posts, ~{self.reddit_calls} Reddit calls, {cost}, about {minutes} min"
+        return f"~{self.posts} posts, ~{self.reddit_calls} Reddit calls, {cost}, {duration}"
 
 
 @dataclass(frozen=True)
