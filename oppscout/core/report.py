@@ -24,7 +24,7 @@ def render_markdown(
         f"- Read: {results.coverage.posts} posts and {results.coverage.comments} comments"
         + (" (truncated by Reddit's listing limit)" if results.coverage.truncated else ""),
         f"- Engine: {results.engine}",
-        f"- Cost: ${cost.total:.4f} of a ${cost.budget} budget ({cost.reddit_calls} Reddit calls, "
+        f"- Cost: ${cost.total:.4f} of a ${cost.budget:.2f} budget ({cost.reddit_calls} Reddit calls, "
         f"{cost.llm_tokens_in + cost.llm_tokens_out} LLM tokens)",
         "",
     ]

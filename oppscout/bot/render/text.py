@@ -29,7 +29,7 @@ def queue_line(position: int, wait_seconds: float) -> str:
 
 def cost_line(cost: CostBreakdown) -> str:
     """What was spent, of what budget."""
-    return f"${cost.total:.4f} of ${cost.budget} ({cost.reddit_calls} Reddit calls)"
+    return f"${cost.total:.4f} of ${cost.budget:.2f} ({cost.reddit_calls} Reddit calls)"
 
 
 def summary_table(results: OpportunityResults, *, top: int = 5) -> Table:
