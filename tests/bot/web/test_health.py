@@ -32,7 +32,7 @@ async def api(settings: Settings, **create: Any) -> AsyncIterator[tuple[httpx.As
         async with runtime.database.unit_of_work() as session:
             token = (await ApiTokenRepository(session).create("health")).secret
         transport = httpx.ASGITransport(app=create_app(runtime, **create))
-        async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             client.headers["Authorization"] = f"Bearer {token}"
             yield client, runtime, token
     finally:
