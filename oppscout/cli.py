@@ -17,6 +17,8 @@ from oppscout.core.contract import utcnow
 from oppscout.core.settings import Settings, get_settings
 
 WORKER_STOP_GRACE_SECONDS = 10.0
+# Lines of `oppscout signals` classified together (their sentence embeddings share a batch).
+SIGNALS_BATCH = 64
 DEMO_SCRIPT = (
     "what are people struggling with lately?",
     "r/smallbusiness, r/freelance, r/SaaS, r/Entrepreneur, r/startups and r/Accounting, last 30 days, budget $2",
@@ -220,13 +222,23 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_signals(settings: Settings, args: argparse.Namespace) -> int:
     """Read JSON lines ``{id, title?, body}`` and write ``{id, pain, categories, score}`` per line."""
-    from oppscout.core.analysis.detector import classify
+    from oppscout.core.analysis.detector import classify_many
 
     try:
         source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
     except OSError as error:
         print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 2
+    pending: list[tuple[object, str, str]] = []
+
+    def flush() -> None:
+        # Items are classified in batches: their embeddings are computed together, which is faster.
+        verdicts = classify_many([(title, body) for _, title, body in pending])
+        for (item_id, _, _), verdict in zip(pending, verdicts, strict=True):
+            out = {"id": item_id, "pain": verdict.pain, "categories": verdict.categories, "score": verdict.score}
+            print(json.dumps(out), flush=False)
+        pending.clear()
+
     with source:
         for number, line in enumerate(source, 1):
             if not line.strip():
@@ -236,11 +248,13 @@ def cmd_signals(settings: Settings, args: argparse.Namespace) -> int:
                 item_id, body = raw["id"], raw.get("body") or ""
                 title = raw.get("title") or ""
             except (ValueError, KeyError, TypeError, AttributeError):
+                flush()
                 print(f"line {number}: expected a JSON object with 'id' and 'body'", file=sys.stderr)
                 return 2
-            verdict = classify(str(title), str(body))
-            out = {"id": item_id, "pain": verdict.pain, "categories": verdict.categories, "score": verdict.score}
-            print(json.dumps(out), flush=False)
+            pending.append((item_id, str(title), str(body)))
+            if len(pending) >= SIGNALS_BATCH:
+                flush()
+    flush()
     return 0
 
 

@@ -3,17 +3,19 @@
 It is the per-item verdict behind ``oppscout signals FILE`` and the precision/recall figures in
 docs/benchmarks.md (labels made by the rubric in docs/rubric.md). Two layers: the rules in
 ``signals`` find the sentences and name the categories (pain, a tool request, money…), and the
-learned model in ``learned`` weighs those hits with the post's words to decide whether the post
-is a signal. A post no rule fires on is never one, so every positive verdict can show why.
-An advice request alone is not a signal: "how do I start a food truck?" names no problem a
-product could solve.
+learned model in ``learned`` weighs those hits with the post's sentence embedding (``encoder``)
+to give each category a probability; the post is a signal when one is likely, and the verdict
+names the categories that made it. An advice request alone is not a signal: "how do I start a
+food truck?" names no problem a product could solve.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from oppscout.core.analysis.learned import features, shipped_model
+from oppscout.core.analysis.encoder import bundled_encoder
+from oppscout.core.analysis.learned import Vector, features, shipped_model
 from oppscout.core.analysis.signals import WEIGHTS, Signal, SignalKind, detect_text
 
 # Kinds that make an item a signal on their own in the rule layer.
@@ -46,19 +48,45 @@ def rule_strength(in_title: list[Signal], in_body: list[Signal]) -> float:
 
 
 def post_features(title: str, body: str) -> dict[str, float]:
-    """The learned model's features of one post (what ``classify`` scores, and what training fits)."""
+    """The learned model's rule features of one post (what ``classify`` scores, and what training fits)."""
     in_title = detect_text(title, title=True) if title else []
     in_body = detect_text(body)
     return features(title, body, in_title, in_body, rule_strength(in_title, in_body))
 
 
+def embedding_text(title: str, body: str) -> str:
+    """The text the encoder reads for one post: its title, then its body with whitespace folded."""
+    return f"{title}\n{' '.join(body.split())}" if title else " ".join(body.split())
+
+
+def embed(items: Sequence[tuple[str, str]]) -> list[Vector]:
+    """Sentence embeddings of (title, body) pairs, encoded in batches."""
+    return list(bundled_encoder().encode([embedding_text(title, body) for title, body in items]))
+
+
 def classify(title: str, body: str) -> Verdict:
     """Classify one item from its title (may be empty) and body."""
+    return classify_many([(title, body)])[0]
+
+
+def classify_many(items: Sequence[tuple[str, str]]) -> list[Verdict]:
+    """Classify many (title, body) items; their embeddings are computed together, which is faster."""
+    return [_verdict(title, body, vector) for (title, body), vector in zip(items, embed(items), strict=True)]
+
+
+def _verdict(title: str, body: str, vector: Vector) -> Verdict:
     in_title = detect_text(title, title=True) if title else []
     in_body = detect_text(body)
-    kinds = sorted({s.kind for s in in_title + in_body}, key=list(SignalKind).index)
-    if not kinds:
-        return Verdict(pain=False, categories=[], score=0.0)
     found = features(title, body, in_title, in_body, rule_strength(in_title, in_body))
-    score = round(shipped_model().probability(found), 3)
-    return Verdict(pain=score >= 0.5, categories=[k.value for k in kinds], score=score)
+    model = shipped_model()
+    likely = model.category_probabilities(vector, found)
+    score = round(model.probability(vector, found), 3)
+    kinds = {s.kind.value for s in in_title + in_body}
+    if score >= 0.5:
+        # A signal names what made it one: every category the model finds likely, at least its best.
+        kinds |= {name for name, p in likely.items() if p >= 0.5} | {max(likely, key=likely.__getitem__)}
+    else:
+        # Not a signal: the rule hits stay as context (an advice request), without a decisive one.
+        kinds = {kind for kind in kinds if kind == SignalKind.ADVICE_REQUEST.value}
+    categories = [kind.value for kind in SignalKind if kind.value in kinds]
+    return Verdict(pain=score >= 0.5, categories=categories, score=score)

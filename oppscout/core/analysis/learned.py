@@ -1,10 +1,15 @@
-"""The learned signal model: a logistic regression over the rule-based signals and the words of a post.
+"""The learned signal model: per-category logistic regressions over what a post means and what the rules found.
 
-The rules in ``signals`` say *what kind* of signal a sentence carries; this model only decides
-whether the post as a whole is one, weighing the rule hits against words the rules do not see
-("exam", "career", "horror story"). It is trained by ``oppscout.core.analysis.training`` on the
-tuning splits of the labels alone, and ships as a small JSON file beside this module, so nothing
-is downloaded or trained at run time and a verdict is the same on every machine.
+The rules in ``signals`` say *what kind* of signal a sentence carries; this model decides whether
+the post as a whole is one. It reads the post's sentence embedding (``encoder``: what it is about,
+beyond the phrases the rules know), named rule features (rule hits, and word groups the rubric
+weighs: a career or exam worry, a launch, a survey of other people) and the title's and body's
+words. One
+regression per decisive category (pain, a tool request, money, switching, a workaround) gives
+that category's probability; the post is a signal when any category is likely (noisy-OR).
+Training (``oppscout.core.analysis.training``) uses the tuning splits of the labels alone, and
+the weights ship as a small JSON file beside this module, so nothing is downloaded or trained at
+run time and a verdict is the same on every machine.
 """
 
 from __future__ import annotations
@@ -13,17 +18,24 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from oppscout.core.analysis.signals import Signal, SignalKind
 
 WEIGHTS_FILE = Path(__file__).with_name("detector_weights.json")
 # The labels were made from the title and about the first 400 characters of a post; words far
-# below that mostly add noise, so the bag of words reads a little more than the labeller did.
+# below that mostly add noise, so words are read in a little more than the labeller read.
 BODY_CHARS = 1000
 _WORD = re.compile(r"[a-z][a-z0-9']*|\$\d+|\[smt\]", re.IGNORECASE)
+# Categories that make a post a signal, each with its own regression.
+CATEGORIES = (SignalKind.PAIN, SignalKind.SOLUTION_REQUEST, SignalKind.MONEY, SignalKind.SWITCHING, SignalKind.WORKAROUND)
+Vector = npt.NDArray[np.float32]
 
 
 def _words(text: str) -> set[str]:
@@ -109,27 +121,80 @@ def features(title: str, body: str, in_title: list[Signal], in_body: list[Signal
     return found
 
 
+def _sigmoid(z: float) -> float:
+    # Clamped so an extreme score cannot overflow exp().
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 @dataclass(frozen=True)
-class Model:
-    """Weights of the logistic regression; the bias already places the decision at 0.5."""
+class CategoryModel:
+    """One category's logistic regression: a bias, a weight per embedding dimension, a weight per named feature."""
 
     bias: float
-    weights: dict[str, float]
+    embedding: tuple[float, ...]
+    weights: Mapping[str, float]
 
-    def probability(self, found: dict[str, float]) -> float:
-        """How strongly the features point to a signal, 0..1; 0.5 or more is a signal."""
-        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in found.items())
-        # Clamped so a very long post cannot overflow exp().
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    def probability(self, embedding: Vector, found: Mapping[str, float]) -> float:
+        """How likely the post carries this category, 0..1."""
+        z = self.bias + float(np.dot(np.asarray(self.embedding, dtype=np.float64), embedding))
+        z += sum(self.weights.get(name, 0.0) * value for name, value in found.items())
+        return _sigmoid(z)
+
+    def as_json(self) -> dict[str, object]:
+        """Rounded, sorted weights, so the shipped file stays small and its diffs readable."""
+        return {
+            "bias": round(self.bias, 5),
+            "embedding": [round(v, 5) for v in self.embedding],
+            "weights": {k: round(v, 5) for k, v in sorted(self.weights.items()) if abs(v) >= 1e-5},
+        }
+
+
+@dataclass(frozen=True)
+class Model:
+    """The per-category regressions and the signal probability at which a post counts as a signal."""
+
+    categories: Mapping[str, CategoryModel]
+    cutoff: float
+
+    def category_probabilities(self, embedding: Vector, found: Mapping[str, float]) -> dict[str, float]:
+        """Each decisive category's probability for one post."""
+        return {name: model.probability(embedding, found) for name, model in self.categories.items()}
+
+    def probability(self, embedding: Vector, found: Mapping[str, float]) -> float:
+        """How strongly the post is a signal, 0..1, with ``cutoff`` moved to 0.5.
+
+        The post is a signal when any category is (noisy-OR of the categories); the shift keeps
+        the verdict's contract: 0.5 or more is a signal.
+        """
+        miss = 1.0
+        for p in self.category_probabilities(embedding, found).values():
+            miss *= 1.0 - p
+        signal = min(max(1.0 - miss, 1e-9), 1 - 1e-9)
+        return _sigmoid(math.log(signal / (1 - signal)) - math.log(self.cutoff / (1 - self.cutoff)))
 
     def to_json(self) -> str:
-        """The model as the JSON the package ships (weights sorted, rounded, so diffs stay readable)."""
-        weights = {k: round(v, 5) for k, v in sorted(self.weights.items()) if abs(v) >= 1e-5}
-        return json.dumps({"bias": round(self.bias, 5), "weights": weights}, indent=0, sort_keys=True) + "\n"
+        """The model as the JSON the package ships."""
+        raw = {"cutoff": self.cutoff, "categories": {k: m.as_json() for k, m in sorted(self.categories.items())}}
+        return json.dumps(raw, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Model:
+        """Read a model written by ``to_json``."""
+        raw = json.loads(text)
+        return cls(
+            categories={
+                str(name): CategoryModel(
+                    bias=float(m["bias"]),
+                    embedding=tuple(float(v) for v in m["embedding"]),
+                    weights={str(k): float(v) for k, v in m["weights"].items()},
+                )
+                for name, m in raw["categories"].items()
+            },
+            cutoff=float(raw["cutoff"]),
+        )
 
 
 @cache
 def shipped_model() -> Model:
     """The model trained on the tuning labels, read once from the package."""
-    raw = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
-    return Model(bias=float(raw["bias"]), weights={str(k): float(v) for k, v in raw["weights"].items()})
+    return Model.from_json(WEIGHTS_FILE.read_text(encoding="utf-8"))
