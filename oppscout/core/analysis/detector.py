@@ -88,5 +88,5 @@ def _verdict(title: str, body: str, vector: Vector) -> Verdict:
     else:
         # Not a signal: the rule hits stay as context (an advice request), without a decisive one.
         kinds = {kind for kind in kinds if kind == SignalKind.ADVICE_REQUEST.value}
-    categories = [kind.value for kind in SignalKind if kind.value in kinds]
+    categories: list[str] = [kind.value for kind in SignalKind if kind.value in kinds]
     return Verdict(pain=score >= 0.5, categories=categories, score=score)

@@ -46,7 +46,7 @@ def _erf(x: Vectors) -> Vectors:
 
 
 def _gelu(x: Vectors) -> Vectors:
-    return 0.5 * x * (1.0 + _erf(x / np.float32(np.sqrt(2.0))))  # type: ignore[no-any-return]
+    return 0.5 * x * (1.0 + _erf(x / np.float32(np.sqrt(2.0))))
 
 
 class Encoder:
@@ -119,7 +119,7 @@ class Encoder:
         return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)  # type: ignore[no-any-return]
 
     def _linear(self, x: Vectors, name: str) -> Vectors:
-        return x @ self._w[name + ".weight"].T + self._w[name + ".bias"]  # type: ignore[no-any-return]
+        return x @ self._w[name + ".weight"].T + self._w[name + ".bias"]
 
     def _norm(self, x: Vectors, name: str) -> Vectors:
         mean = x.mean(-1, keepdims=True)

@@ -34,7 +34,13 @@ WEIGHTS_FILE = Path(__file__).with_name("detector_weights.json")
 BODY_CHARS = 1000
 _WORD = re.compile(r"[a-z][a-z0-9']*|\$\d+|\[smt\]", re.IGNORECASE)
 # Categories that make a post a signal, each with its own regression.
-CATEGORIES = (SignalKind.PAIN, SignalKind.SOLUTION_REQUEST, SignalKind.MONEY, SignalKind.SWITCHING, SignalKind.WORKAROUND)
+CATEGORIES = (
+    SignalKind.PAIN,
+    SignalKind.SOLUTION_REQUEST,
+    SignalKind.MONEY,
+    SignalKind.SWITCHING,
+    SignalKind.WORKAROUND,
+)
 Vector = npt.NDArray[np.float32]
 
 

@@ -60,7 +60,9 @@ class Inputs:
         self.names: list[str] = list(self.vectorizer.get_feature_names_out())
         self.scale = np.array([1.0 if n.startswith("r:") else WORD_SCALE for n in self.names])
         self.dim = len(vectors[0])
-        self.matrix = sp.hstack([sp.csr_matrix(EMBEDDING_SCALE * np.asarray(vectors)), named @ sp.diags(self.scale)]).tocsr()
+        self.matrix = sp.hstack(
+            [sp.csr_matrix(EMBEDDING_SCALE * np.asarray(vectors)), named @ sp.diags(self.scale)]
+        ).tocsr()
 
     def category_model(self, fitted: LogisticRegression) -> CategoryModel:
         """The fitted regression in the shipped form: scales folded into the weights, so none is needed at run time."""
@@ -141,7 +143,8 @@ def main() -> None:
     print(f"chosen cutoff {cutoff:.2f}: cross-validated precision {p:.3f}, recall {r:.3f}")
     if args.write:
         categories = {
-            kind.value: inputs.category_model(fit(inputs.matrix, y)) for kind, y in zip(CATEGORIES, targets, strict=True)
+            kind.value: inputs.category_model(fit(inputs.matrix, y))
+            for kind, y in zip(CATEGORIES, targets, strict=True)
         }
         WEIGHTS_FILE.write_text(Model(categories=categories, cutoff=cutoff).to_json(), encoding="utf-8")
         print(f"wrote {WEIGHTS_FILE}")

@@ -30,7 +30,11 @@ def test_writes_one_verdict_per_input_line(tmp_path: Path, capsys: pytest.Captur
 def test_order_is_kept_across_batches(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Lines are classified in batches of SIGNALS_BATCH; the output must still follow the input.
     posts = [
-        {"id": f"q{i}", "title": "Is there an app that tracks unpaid invoices?" if i % 2 else "Our team photos", "body": ""}
+        {
+            "id": f"q{i}",
+            "title": "Is there an app that tracks unpaid invoices?" if i % 2 else "Our team photos",
+            "body": "",
+        }
         for i in range(SIGNALS_BATCH + 7)
     ]
     source = tmp_path / "many.jsonl"
