@@ -69,7 +69,7 @@ class Encoder:
         tokenizer.enable_truncation(MAX_TOKENS)
         # The file pads every text to 128 pieces; batches are padded here, to their longest text.
         tokenizer.no_padding()
-        return cls({k: v.astype(np.float32) for k, v in weights.items()}, tokenizer)
+        return cls({k: v.astype(np.float32, copy=False) for k, v in weights.items()}, tokenizer)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """One unit-length row per text, in the order given."""

@@ -4,12 +4,11 @@ The rules in ``signals`` say *what kind* of signal a sentence carries; this mode
 the post as a whole is one. It reads the post's sentence embedding (``encoder``: what it is about,
 beyond the phrases the rules know), named rule features (rule hits, and word groups the rubric
 weighs: a career or exam worry, a launch, a survey of other people) and the title's and body's
-words. One
-regression per decisive category (pain, a tool request, money, switching, a workaround) gives
-that category's probability; the post is a signal when any category is likely (noisy-OR).
-Training (``oppscout.core.analysis.training``) uses the tuning splits of the labels alone, and
-the weights ship as a small JSON file beside this module, so nothing is downloaded or trained at
-run time and a verdict is the same on every machine.
+words. One regression per decisive category (pain, a tool request, money, switching, a
+workaround) gives that category's probability; the post is a signal when any category is likely
+(noisy-OR). Training (``oppscout.core.analysis.training``) uses the tuning splits of the labels
+alone, and the weights ship as a JSON file beside this module, so nothing is downloaded or
+trained at run time and a verdict is the same on every machine.
 """
 
 from __future__ import annotations
