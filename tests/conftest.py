@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,6 +20,35 @@ from oppscout.jobs.redis_server import EmbeddedRedis
 from oppscout.runtime import Runtime
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# A test still running after this many seconds prints what every task awaits, before pytest-timeout
+# (300 s) stops it: its own dump shows only threads, and a stuck test here is an idle event loop.
+STUCK_AFTER = 240.0
+
+
+def _print_tasks(name: str) -> None:
+    out = io.StringIO()
+    tasks = asyncio.all_tasks()
+    print(f"\n{name} still running after {STUCK_AFTER:.0f} s; {len(tasks)} tasks:", file=out)
+    for task in tasks:
+        task.print_stack(limit=12, file=out)
+    print(out.getvalue(), file=sys.stderr, flush=True)
+
+
+@pytest.fixture(autouse=True)
+async def no_task_outlives_its_test(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """The event loop is shared by the session, so a task a test leaves running (a worker of a
+    test that timed out) would go on taking jobs from later tests' queues: it is cancelled here,
+    and named. A test that hangs prints every task's stack first."""
+    before = asyncio.all_tasks()
+    handle = asyncio.get_running_loop().call_later(STUCK_AFTER, _print_tasks, request.node.nodeid)
+    yield
+    handle.cancel()
+    leaked = asyncio.all_tasks() - before - {asyncio.current_task()}
+    for task in leaked:
+        print(f"{request.node.nodeid} left a task running: {task.get_coro()!r}; cancelling it", file=sys.stderr)
+        task.cancel()
+    if leaked:
+        await asyncio.wait(leaked, timeout=5)
 
 
 @pytest.fixture(scope="session")
