@@ -29,6 +29,8 @@ from oppscout.runtime import Runtime, build_direct_messengers, build_thread_noti
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5
+# How often a worker that has not stopped is told again to stop (see ``_until_ended``).
+STOP_RETRY_SECONDS = 1.0
 
 
 async def _heartbeat(worker: Worker, worker_id: str, concurrency: int) -> None:
@@ -138,7 +140,19 @@ async def stop_worker(worker: Worker, task: asyncio.Task[None], *, grace: float 
         await asyncio.wait(running, timeout=grace)
     for job in running:
         job.cancel()
-    await asyncio.gather(task, *running, return_exceptions=True)
+    await _until_ended([task, *running])
     if worker.on_shutdown:
         await worker.on_shutdown(worker.ctx)
     await worker.pool.aclose()
+
+
+async def _until_ended(tasks: list[asyncio.Task[Any]]) -> None:
+    # A cancellation can be lost inside arq's poll while it talks to Redis: the worker's main task
+    # was seen marked "cancelling" yet back to polling, and a single cancel then waited forever
+    # (a SIGTERM'd worker that never exits). So cancel again, every second, until all have ended.
+    pending = {t for t in tasks if not t.done()}
+    while pending:
+        _, pending = await asyncio.wait(pending, timeout=STOP_RETRY_SECONDS)
+        for still in pending:
+            still.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
