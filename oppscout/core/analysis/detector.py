@@ -80,7 +80,7 @@ def _verdict(title: str, body: str, vector: Vector) -> Verdict:
     found = features(title, body, in_title, in_body, rule_strength(in_title, in_body))
     model = shipped_model()
     likely = model.category_probabilities(vector, found)
-    score = round(model.probability(vector, found), 3)
+    score = round(model.signal_score(likely), 3)
     kinds = {s.kind.value for s in in_title + in_body}
     if score >= 0.5:
         # A signal names what made it one: every category the model finds likely, at least its best.

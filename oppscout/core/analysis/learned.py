@@ -165,14 +165,14 @@ class Model:
         """Each decisive category's probability for one post."""
         return {name: model.probability(embedding, found) for name, model in self.categories.items()}
 
-    def probability(self, embedding: Vector, found: Mapping[str, float]) -> float:
-        """How strongly the post is a signal, 0..1, with ``cutoff`` moved to 0.5.
+    def signal_score(self, likely: Mapping[str, float]) -> float:
+        """How strongly a post with these category probabilities is a signal, 0..1, ``cutoff`` moved to 0.5.
 
         The post is a signal when any category is (noisy-OR of the categories); the shift keeps
         the verdict's contract: 0.5 or more is a signal.
         """
         miss = 1.0
-        for p in self.category_probabilities(embedding, found).values():
+        for p in likely.values():
             miss *= 1.0 - p
         signal = min(max(1.0 - miss, 1e-9), 1 - 1e-9)
         return _sigmoid(math.log(signal / (1 - signal)) - math.log(self.cutoff / (1 - self.cutoff)))
