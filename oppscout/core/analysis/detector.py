@@ -47,11 +47,15 @@ def rule_strength(in_title: list[Signal], in_body: list[Signal]) -> float:
     return strength
 
 
-def post_features(title: str, body: str) -> dict[str, float]:
-    """The learned model's rule features of one post (what ``classify`` scores, and what training fits)."""
+def _rules(title: str, body: str) -> tuple[list[Signal], dict[str, float]]:
     in_title = detect_text(title, title=True) if title else []
     in_body = detect_text(body)
-    return features(title, body, in_title, in_body, rule_strength(in_title, in_body))
+    return in_title + in_body, features(title, body, in_title, in_body, rule_strength(in_title, in_body))
+
+
+def post_features(title: str, body: str) -> dict[str, float]:
+    """The learned model's named features of one post (what ``classify`` scores, and what training fits)."""
+    return _rules(title, body)[1]
 
 
 def embedding_text(title: str, body: str) -> str:
@@ -75,13 +79,11 @@ def classify_many(items: Sequence[tuple[str, str]]) -> list[Verdict]:
 
 
 def _verdict(title: str, body: str, vector: Vector) -> Verdict:
-    in_title = detect_text(title, title=True) if title else []
-    in_body = detect_text(body)
-    found = features(title, body, in_title, in_body, rule_strength(in_title, in_body))
+    signals, found = _rules(title, body)
     model = shipped_model()
     likely = model.category_probabilities(vector, found)
     score = round(model.signal_score(likely), 3)
-    kinds = {s.kind.value for s in in_title + in_body}
+    kinds = {s.kind.value for s in signals}
     if score >= 0.5:
         # A signal names what made it one: every category the model finds likely, at least its best.
         kinds |= {name for name, p in likely.items() if p >= 0.5} | {max(likely, key=likely.__getitem__)}

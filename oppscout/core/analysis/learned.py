@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -141,9 +141,14 @@ class CategoryModel:
 
     def probability(self, embedding: Vector, found: Mapping[str, float]) -> float:
         """How likely the post carries this category, 0..1."""
-        z = self.bias + float(np.dot(np.asarray(self.embedding, dtype=np.float64), embedding))
+        z = self.bias + float(np.dot(self._vector, embedding))
         z += sum(self.weights.get(name, 0.0) * value for name, value in found.items())
         return _sigmoid(z)
+
+    @cached_property
+    def _vector(self) -> npt.NDArray[np.float64]:
+        # Converted once: a verdict scores five categories, and a run scores thousands of posts.
+        return np.asarray(self.embedding, dtype=np.float64)
 
     def as_json(self) -> dict[str, object]:
         """Rounded, sorted weights, so the shipped file stays small and its diffs readable."""
