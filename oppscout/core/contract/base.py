@@ -1,4 +1,4 @@
-"""Shared pieces of the contract: camelCase JSON, money and time types."""
+"""Shared pieces of the contract: camelCase JSON, money and time types (``utcnow`` is the process clock)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
+
+from oppscout.core.clock import utcnow
+
+__all__ = ["CamelModel", "Money", "UtcDateTime", "utcnow"]
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -34,8 +38,3 @@ class CamelModel(BaseModel):
         serialize_by_alias=True,
         frozen=False,
     )
-
-
-def utcnow() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(UTC)

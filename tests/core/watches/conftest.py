@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from oppscout.core.clock import use_clock
 from oppscout.core.contract import AnalysisRequest, AnalysisStatus, Opportunity, OpportunityResults, Quote, utcnow
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
@@ -139,12 +140,24 @@ def watch_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def watches(watch_settings: Settings) -> AsyncIterator[Watches]:
-    """The watch machinery on a real database and Redis queue, with a clock set 20 days ago (mid-month safe)."""
-    runtime = await Runtime.open(watch_settings)
+    """The watch machinery on a real database and Redis queue, with a clock set 20 days ago (mid-month safe).
+
+    The clock is the process clock for the whole test, so the rows the repositories stamp (runs,
+    ledger entries, outbox messages) and the queries that compare them read the same time.
+    """
     start = utcnow() - timedelta(days=20)
-    # Noon of a day in the middle of a month, so a test's few days never cross a month boundary.
+    # Noon of a day early in a month, so a test's few days never cross a month boundary.
     start = start.replace(day=min(start.day, 10), hour=12, minute=0, second=0, microsecond=0, tzinfo=UTC)
     clock = Clock(start)
+    with use_clock(clock):
+        runtime = await Runtime.open(watch_settings)
+        try:
+            yield _watches(runtime, watch_settings, clock)
+        finally:
+            await runtime.close()
+
+
+def _watches(runtime: Runtime, watch_settings: Settings, clock: Clock) -> Watches:
     messenger = ConsoleMessenger(echo=None)
     dispatcher = OutboxDispatcher(runtime.database, {"console": messenger}, posters={"console": messenger}, clock=clock)
     spend = SpendGovernor(runtime.database, watch_settings, clock=clock)
@@ -152,5 +165,4 @@ async def watches(watch_settings: Settings) -> AsyncIterator[Watches]:
         runtime.database, watch_settings, runtime.service, spend=spend, dispatcher=dispatcher, clock=clock
     )
     service = WatchService(runtime.database, watch_settings, clock=clock)
-    yield Watches(runtime, runtime.database, watch_settings, clock, messenger, dispatcher, scheduler, service, spend)
-    await runtime.close()
+    return Watches(runtime, runtime.database, watch_settings, clock, messenger, dispatcher, scheduler, service, spend)
