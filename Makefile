@@ -32,6 +32,7 @@ lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run deptry .
 
 bench: setup
 	$(UV) run python -m bench.bench_demo
