@@ -1,4 +1,6 @@
 # One image for every process: web, bot and worker differ only in their command.
+# scripts/production-smoke (run by .ci/run) installs exactly what this copies, the same way, and
+# starts web, worker and bot from it: keep the two in agreement.
 FROM python:3.11-slim AS build
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 RUN pip install --no-cache-dir uv

@@ -9,25 +9,35 @@ import sys
 from pathlib import Path
 
 
-def run(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OPPSCOUT_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+def run(args: list[str], data_dir: Path, *, columns: int = 200) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPPSCOUT_DATA_DIR": str(data_dir), "COLUMNS": str(columns)}
     env.pop("OPPSCOUT_REDIS_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "oppscout.cli", *args], env=env, capture_output=True, text=True, timeout=180
     )
 
 
-def test_demo_plays_a_conversation_and_prints_a_top_five_with_quotes_and_links(tmp_path: Path) -> None:
-    result = run(["demo"], tmp_path)
+WHOLE_LINK = re.compile(r"^\s*(https://www\.reddit\.com/r/\w+/comments/[a-z0-9]+/(?:_/[a-z0-9]+/)?)\s*$", re.MULTILINE)
+
+
+def test_demo_plays_a_conversation_and_prints_a_top_five_with_quotes_and_whole_links(tmp_path: Path) -> None:
+    # 80 columns and stdout piped (not a terminal): what a CI log or `oppscout demo | less` shows.
+    result = run(["demo"], tmp_path, columns=80)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    ranks = re.findall(r"^│\s+([1-5])\s+│\s+(\d+)\s+│", out, flags=re.MULTILINE)
+    ranks = re.findall(r"^\s*([1-5])\. .+ · score (\d+)$", out, flags=re.MULTILINE)
     assert [r for r, _ in ranks] == ["1", "2", "3", "4", "5"]
     scores = [int(s) for _, s in ranks]
     assert scores == sorted(scores, reverse=True)
     assert out.count("“") >= 5
-    assert len(re.findall(r"https://www\.reddit\.com/r/\w+/comments/", out)) >= 5
+    # Every permalink is whole on a line of its own: nothing to re-join before clicking or copying.
+    links = WHOLE_LINK.findall(out)
+    assert len(links) >= 5, out
+    assert len(re.findall(r"https://www\.reddit\.com/", out)) == len(links)
     assert "Full report:" in out
+    report = re.search(r"^\s*(\S+\.md)\s*$", out, flags=re.MULTILINE)
+    assert report is not None
+    assert Path(report.group(1)).is_file()
     # The embedded Redis is stopped when the demo ends.
     assert not (tmp_path / "redis.url").exists()
 

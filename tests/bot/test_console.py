@@ -32,12 +32,12 @@ async def test_a_console_conversation_from_question_to_summary(runtime: Runtime)
     assert "Estimate: ~" in text and "Run it? (yes / edit … / cancel)" in text
     assert "collecting posts" in text and "reading comments" in text and "finding opportunities" in text
     assert "Top opportunities" in text
-    rows = re.findall(r"^│\s+(\d+)\s+│\s+(\d+)\s+│", text, flags=re.MULTILINE)
+    rows = re.findall(r"^(\d+)\. .+ · score (\d+)$", text, flags=re.MULTILINE)
     assert len(rows) >= 3
     # Every opportunity shown carries a quote with its link into one of the asked subreddits.
     links = re.findall(r"https://www\.reddit\.com/r/(?:freelance|smallbusiness)/comments/\w+/", text)
     assert len(links) == len(rows)
-    report = re.search(r"Full report: (\S+\.md)", text)
+    report = re.search(r"Full report:\s+(\S+\.md)", text)
     assert report is not None
     assert "## 1." in Path(report.group(1)).read_text(encoding="utf-8")
     assert "Cost: $0.0000 of $2.00" in text

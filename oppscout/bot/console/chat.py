@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
-from oppscout.bot.render.text import CANCELLED_NOTE, cost_line, coverage_line, progress_line, queue_line, summary_table
+from oppscout.bot.render.text import CANCELLED_NOTE, cost_line, coverage_line, print_summary, progress_line, queue_line
 from oppscout.core.contract import AnalysisStatus, OpportunityResults
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.errors import AppError
@@ -129,10 +130,12 @@ class ConsoleChat:
         if not results.opportunities:
             self.bot("No clear opportunities in that window. Try a longer window or fewer keywords.")
         else:
-            self.console.print(summary_table(results))
+            print_summary(self.console, results)
         self.bot(coverage_line(results))
         if report_path:
-            self.bot(f"Full report: {report_path}")
+            self.bot("Full report:")
+            # Like a link, the path stays whole on its own line so it can be copied.
+            self.console.print(Text(report_path), soft_wrap=True, overflow="ignore", crop=False)
 
 
 async def play(runtime: Runtime, console: Console, script: Iterable[str]) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
-from rich.table import Table
+from rich.console import Console
+from rich.padding import Padding
+from rich.text import Text
 
 from oppscout.core.contract import CostBreakdown, OpportunityResults, ProgressUpdate, utcnow
 
@@ -32,20 +33,32 @@ def cost_line(cost: CostBreakdown) -> str:
     return f"${cost.total:.4f} of ${cost.budget:.2f} ({cost.reddit_calls} Reddit calls)"
 
 
-def summary_table(results: OpportunityResults, *, top: int = 5) -> Table:
-    """The top opportunities as a terminal table with a quote and link each."""
-    table = Table(title="Top opportunities", show_lines=True, expand=False)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Opportunity", ratio=2)
-    table.add_column("Evidence", ratio=3, overflow="fold")
+INDENT = 3
+"""Columns an opportunity's lines are indented under its heading."""
+
+
+def print_summary(console: Console, results: OpportunityResults, *, top: int = 5) -> None:
+    """Print the top opportunities, each with its best quote and that quote's permalink.
+
+    A permalink is printed whole on a line of its own and never wrapped, whatever the width (at 80
+    columns, in a pipe, in a CI log), so every link can be clicked or copied; on a terminal it is
+    also a hyperlink. Reddit text goes in as plain ``Text``, so brackets in a post are never read
+    as terminal markup.
+    """
+    console.print(Text("Top opportunities", style="bold"))
     for rank, opp in enumerate(results.opportunities[:top], 1):
+        heading = Text(f"{rank}. ", style="bold")
+        heading.append(opp.title, style="bold")
+        heading.append(f"  · score {opp.score}")
+        console.print(heading)
+        console.print(Padding(Text(opp.problem), (0, 0, 0, INDENT), expand=False))
         quote = opp.quotes[0] if opp.quotes else None
-        # Reddit text is data: escape it so brackets in a post are never read as terminal markup.
-        evidence = escape(f"“{quote.text}”\n— u/{quote.author}, {quote.permalink}") if quote else ""
-        title = f"[bold]{escape(opp.title)}[/bold]\n{escape(opp.problem)}"
-        table.add_row(str(rank), str(opp.score), title, evidence)
-    return table
+        if quote is None:
+            continue
+        console.print(Padding(Text(f"“{quote.text}” — u/{quote.author}"), (0, 0, 0, INDENT), expand=False))
+        link = Text(" " * INDENT)
+        link.append(quote.permalink, style=f"link {quote.permalink}")
+        console.print(link, soft_wrap=True, overflow="ignore", crop=False)
 
 
 def coverage_line(results: OpportunityResults) -> str:
