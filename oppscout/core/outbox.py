@@ -28,6 +28,8 @@ from oppscout.core.settings import Settings
 log = logging.getLogger(__name__)
 
 EMAIL = "email"
+THREAD_RECIPIENT = ""
+"""The recipient of a message that is posted in its ``report_*`` thread instead of sent as a DM."""
 REPORTED = "reported"
 # A try that has not finished after this long is assumed lost (worker died) and may be retried.
 LEASE = timedelta(minutes=2)
@@ -55,7 +57,8 @@ class Draft:
     """A message to deliver: ``channel`` is a chat platform (a DM to ``recipient``, a user id) or ``email``.
 
     ``dedupe_key`` makes enqueueing idempotent: a retried job that drafts the same message adds nothing.
-    ``report_*`` say where to explain a DM that cannot be delivered.
+    ``report_*`` say where to explain a DM that cannot be delivered; a draft addressed to
+    ``THREAD_RECIPIENT`` is posted there instead of sent as a DM.
     """
 
     dedupe_key: str
@@ -166,9 +169,12 @@ class OutboxDispatcher:
         permanent = False
         messenger = self.messengers.get(row.channel)
         try:
-            if messenger is None:
+            if row.recipient == THREAD_RECIPIENT:
+                await self._post_in_thread(row)
+            elif messenger is None:
                 raise DeliveryError(f"{row.channel} messages cannot be sent from here.", permanent=True)
-            await messenger.send_dm(row.workspace_id, row.recipient, row.text)
+            else:
+                await messenger.send_dm(row.workspace_id, row.recipient, row.text)
         except DeliveryError as exc:
             error, permanent = exc.message, exc.permanent
         except Exception as exc:  # an unexpected failure is retried like a platform outage
@@ -191,9 +197,17 @@ class OutboxDispatcher:
             log.info("outbox message %s: %s after try %s (%s)", message_id, status, row.attempts, error)
         return status
 
-    async def _report(self, row: _Reportable, error: str) -> bool:
+    async def _post_in_thread(self, row: _Reportable) -> None:
         poster = self.posters.get(row.report_platform or "")
         if poster is None or not row.report_channel_id:
+            raise DeliveryError(f"{row.report_platform} threads cannot be posted in from here.", permanent=True)
+        await poster.post_in_channel(
+            row.workspace_id, row.report_channel_id, row.report_thread_id, row.text, mention_user_id=row.report_user_id
+        )
+
+    async def _report(self, row: _Reportable, error: str) -> bool:
+        poster = self.posters.get(row.report_platform or "")
+        if poster is None or not row.report_channel_id or row.recipient == THREAD_RECIPIENT:
             return False
         text = f"I couldn't send you this alert as a direct message ({error.rstrip('.')}), so here it is:\n\n{row.text}"
         try:
@@ -208,6 +222,7 @@ class OutboxDispatcher:
 
 class _Reportable(Protocol):
     workspace_id: str
+    recipient: str
     text: str
     report_platform: str | None
     report_channel_id: str | None
@@ -221,6 +236,8 @@ class ConsoleMessenger:
 
     echo: Callable[[str], None] | None = print
     sent: list[tuple[str, str, str]] = field(default_factory=list)
+    posted: list[tuple[str, str, str]] = field(default_factory=list)
+    """Messages posted in the conversation (channel, mentioned user, text), apart from DMs."""
 
     async def send_dm(self, workspace_id: str, user_id: str, text: str) -> None:
         """Record (and print) the message."""
@@ -231,5 +248,7 @@ class ConsoleMessenger:
     async def post_in_channel(
         self, workspace_id: str, channel_id: str, thread_id: str | None, text: str, *, mention_user_id: str | None
     ) -> None:
-        """The console has one channel: the same as a DM."""
-        await self.send_dm(workspace_id, mention_user_id or channel_id, text)
+        """The console has one conversation: the message is printed there."""
+        self.posted.append((channel_id, mention_user_id or "", text))
+        if self.echo is not None:
+            self.echo(text)

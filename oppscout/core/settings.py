@@ -178,6 +178,11 @@ class Settings(BaseSettings):
     watch_max_catchup_days: float = Field(
         default=7, gt=0, description="After downtime, one catch-up run covers at most this many days."
     )
+    watch_baseline_days: float = Field(
+        default=7,
+        gt=0,
+        description="A new watch's first run reads this many days (at least one cadence) to start from where things stand.",
+    )
     watch_tick_seconds: int = Field(default=30, ge=1, le=59, description="How often the worker looks for due watches.")
     outbox_max_attempts: int = Field(default=6, ge=1, description="Tries before a DM counts as undeliverable.")
     outbox_backoff_seconds: float = Field(default=30, gt=0, description="Wait after the first failed try.")

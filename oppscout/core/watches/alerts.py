@@ -154,6 +154,23 @@ def alert_text(title: str, alerts: Sequence[Alert], *, threshold: int, watch_id:
     return "\n".join(lines)
 
 
+def baseline_text(title: str, watch_id: int, results: OpportunityResults | None, *, threshold: int, days: float) -> str:
+    """What a new watch found on its first run: where things stand, and what it will alert on from now."""
+    span = f"the last {round(days)} days" if round(days) > 1 else "the last day"
+    head = f"👀 Watch #{watch_id} ({title}) is on."
+    then = f"From now on I'll tell you when an opportunity reaches {threshold} or grows sharply."
+    if results is None:
+        return f"{head} Its first look at {span} did not finish; the next run will try again. {then}"
+    found = sorted(results.opportunities, key=lambda o: o.score, reverse=True)
+    if not found:
+        return f"{head} Over {span} nothing stood out yet. {then}"
+    noun = "opportunity" if len(found) == 1 else "opportunities"
+    lines = [f"{head} Over {span}: {len(found)} {noun}; where things stand:"]
+    lines += [f"• {o.title} (score {o.score}, {o.mentions} mention{'' if o.mentions == 1 else 's'})" for o in found[:3]]
+    lines.append(then)
+    return "\n".join(lines)
+
+
 def summary_text(analysis_id: str, results: OpportunityResults, subreddits: Sequence[str]) -> str:
     """The final summary of an analysis as plain text, for email."""
     subs = ", ".join(f"r/{s}" for s in subreddits)

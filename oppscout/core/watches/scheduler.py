@@ -23,11 +23,11 @@ from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.outbox import OutboxRepository
 from oppscout.core.db.repositories.watches import WatchRepository
 from oppscout.core.db.tables import WatchRow
-from oppscout.core.outbox import EMAIL, Draft, OutboxDispatcher, enqueue
+from oppscout.core.outbox import EMAIL, THREAD_RECIPIENT, Draft, OutboxDispatcher, enqueue
 from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
 from oppscout.core.spend import SpendGovernor, month_bounds
-from oppscout.core.watches.alerts import Theme, alert_text, decide, themes_of
+from oppscout.core.watches.alerts import Theme, alert_text, baseline_text, decide, themes_of
 from oppscout.core.watches.budget import month_committed
 from oppscout.core.watches.models import WatchView
 from oppscout.core.watches.service import next_slot
@@ -107,8 +107,12 @@ class WatchScheduler:
         now = self.clock()
         cadence = timedelta(hours=watch.cadence_hours)
         window_end = now
-        earliest = now - timedelta(days=self.settings.watch_max_catchup_days)
-        window_start = max(watch.last_window_end or now - cadence, earliest)
+        if watch.last_window_end is None:
+            # The first run sets a baseline: one day of a daily watch shows nothing on most communities.
+            window_start = now - max(cadence, timedelta(days=self.settings.watch_baseline_days))
+        else:
+            earliest = now - timedelta(days=self.settings.watch_max_catchup_days)
+            window_start = max(watch.last_window_end, earliest)
         room = await self.spend.room(watch.workspace_id, watch.owner_id)
         month_start = month_bounds(now)[0]
         notice: int | None = None
@@ -234,8 +238,20 @@ class WatchScheduler:
                 cooling_down=cooling,
             )
             stored = [t.as_json() for t in themes] if results is not None else None
+            first = await watches.is_first_run(watch.id, run.id)
             if not await watches.claim_evaluation(run.id, now, stored):
                 return []  # another worker decided this run's alerts
+            if first:
+                view = WatchView.of(watch)
+                text = baseline_text(
+                    view.title,
+                    watch.id,
+                    results,
+                    threshold=watch.threshold,
+                    days=_days(run.window_end - run.window_start),
+                )
+                message = await enqueue(session, _thread_post(watch, f"watch-baseline:{run.id}", text), now)
+                ids += [message] if message is not None else []
             if alerts:
                 for alert in alerts:
                     await watches.add_alert(
@@ -271,6 +287,20 @@ def _owner_dm(watch: WatchRow, key: str, text: str) -> Draft:
         text,
         report_channel_id=watch.channel_id,
         report_thread_id=watch.thread_id,
+    )
+
+
+def _thread_post(watch: WatchRow, key: str, text: str) -> Draft:
+    """A message posted in the watch's thread (the DM itself when the watch was made in a DM)."""
+    return Draft(
+        key,
+        watch.platform,
+        watch.workspace_id,
+        THREAD_RECIPIENT,
+        text,
+        report_channel_id=watch.channel_id,
+        report_thread_id=watch.thread_id,
+        report_user_id=watch.owner_id,
     )
 
 

@@ -57,6 +57,10 @@ class Watches:
         """Texts of the DMs delivered so far."""
         return [text for _, _, text in self.messenger.sent]
 
+    def thread_posts(self) -> list[str]:
+        """Texts posted in the watches' threads so far."""
+        return [text for _, _, text in self.messenger.posted]
+
     async def runs(self, watch_id: int) -> list[WatchRunRow]:
         """A watch's runs, oldest first."""
         async with self.database.unit_of_work() as session:
@@ -134,6 +138,9 @@ def watch_settings(settings: Settings) -> Settings:
             "watch_growth_factor": 2.0,
             "watch_growth_min_mentions": 5,
             "watch_max_catchup_days": 7,
+            # A first run reads one cadence here, so growth figures between runs stay simple to
+            # state; the baseline window of a new watch has tests of its own.
+            "watch_baseline_days": 1 / 24,
         }
     )
 

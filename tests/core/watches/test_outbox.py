@@ -82,8 +82,9 @@ async def test_a_permanently_undeliverable_dm_is_reported_in_the_channel(watches
     )
     message_id = await _queue(watches)
     assert (await dispatcher.dispatch_due()).undeliverable == [message_id]
-    assert len(channel.sent) == 1
-    _, mentioned, text = channel.sent[0]
+    assert channel.sent == []  # not a DM: posted in the channel the alert belongs to
+    assert len(channel.posted) == 1
+    _, mentioned, text = channel.posted[0]
     assert mentioned == "U1"
     assert "couldn't send you this alert as a direct message (DMs are closed)" in text
     assert "🔔 an alert" in text

@@ -157,3 +157,56 @@ async def test_every_due_watch_starts_in_one_tick_even_beyond_one_batch(watches:
         await watches.service.create(OWNER, WatchSpec(subreddits=["SaaS"], cadence_hours=1))
     assert len((await watches.scheduler.tick()).started) == DUE_BATCH + 5
     assert (await watches.scheduler.tick()).started == []
+
+
+async def test_a_new_daily_watch_starts_from_a_baseline_week_and_says_where_things_stand(watches: Watches) -> None:
+    settings = watches.settings.model_copy(update={"watch_baseline_days": 7})
+    scheduler = WatchScheduler(
+        watches.database,
+        settings,
+        watches.runtime.service,
+        spend=watches.spend,
+        dispatcher=watches.dispatcher,
+        clock=watches.clock,
+    )
+    watches.scheduler = scheduler
+    watch = await watches.service.create(
+        OWNER, WatchSpec(subreddits=["SaaS"], keywords=["churn"], threshold=70, cadence_hours=24)
+    )
+    await scheduler.tick()
+    first = (await watches.runs(watch.id))[0]
+    request = await watches.request_of(first.analysis_id or "")
+    # The first run reads the baseline week, not the last 24 hours.
+    assert request.time_range.end - request.time_range.start == timedelta(days=7)
+
+    found = [opportunity("Churn after the trial", 64, mentions=9), opportunity("Failed card retries", 81)]
+    await watches.finish(first.analysis_id or "", found)
+    posts = watches.thread_posts()
+    assert len(posts) == 1
+    assert posts[0].startswith(f"👀 Watch #{watch.id} (r/SaaS · churn) is on. Over the last 7 days: 2 opportunities")
+    assert (
+        "• Failed card retries (score 81" in posts[0] and "• Churn after the trial (score 64, 9 mentions)" in posts[0]
+    )
+    assert "reaches 70 or grows sharply" in posts[0]
+    # What crosses the threshold is alerted as usual; what does not stays in the baseline only.
+    assert len(watches.dms()) == 1 and "Failed card retries" in watches.dms()[0]
+    assert "Churn after the trial" not in watches.dms()[0]
+
+    # Later runs are incremental again, and post no second baseline.
+    watches.clock.advance(days=1)
+    await scheduler.tick()
+    second = (await watches.runs(watch.id))[1]
+    later = await watches.request_of(second.analysis_id or "")
+    assert later.time_range.start == request.time_range.end
+    await watches.finish(second.analysis_id or "", [])
+    assert len(watches.thread_posts()) == 1
+
+
+async def test_a_first_run_that_finds_nothing_says_so_in_the_thread(watches: Watches) -> None:
+    watch = await watches.service.create(OWNER, WatchSpec(subreddits=["SaaS"], cadence_hours=24))
+    await watches.scheduler.tick()
+    run = (await watches.runs(watch.id))[0]
+    await watches.finish(run.analysis_id or "", [])
+    assert watches.dms() == []
+    [post] = watches.thread_posts()
+    assert f"Watch #{watch.id} (r/SaaS) is on. Over the last day nothing stood out yet." in post

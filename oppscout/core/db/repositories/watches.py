@@ -139,6 +139,11 @@ class WatchRepository:
         query = select(WatchRunRow).where(WatchRunRow.analysis_id.is_(None), WatchRunRow.created_at <= created_before)
         return (await self.session.execute(query)).scalars().all()
 
+    async def is_first_run(self, watch_id: int, run_id: int) -> bool:
+        """Whether no run of the watch came before this one."""
+        query = select(WatchRunRow.id).where(WatchRunRow.watch_id == watch_id, WatchRunRow.id < run_id).limit(1)
+        return (await self.session.execute(query)).first() is None
+
     async def run_for_analysis(self, analysis_id: str) -> WatchRunRow | None:
         """The watch run an analysis belongs to, if any."""
         query = select(WatchRunRow).where(WatchRunRow.analysis_id == analysis_id)
