@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -13,6 +15,33 @@ from oppscout.core.settings import Settings
 # SMTP reply codes that will not change on a retry (bad mailbox, rejected sender, policy).
 PERMANENT_CODES = range(500, 600)
 
+FOOTER = (
+    "You get this email because you asked Opportunity Scout to email you about a watch. To stop, say "
+    "“pause watch N” or “delete watch N” to the bot (N is the watch's number above), or “alerts by DM”."
+)
+_URL = re.compile(r"https?://[^\s<>\"“”]+")
+
+
+def html_of(text: str) -> str:
+    """The HTML part of an email: the same text, escaped, with its links clickable and lines kept."""
+    parts: list[str] = []
+    for line in text.splitlines():
+        pieces: list[str] = []
+        last = 0
+        for match in _URL.finditer(line):
+            url = match.group(0)
+            pieces.append(html.escape(line[last : match.start()]))
+            pieces.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
+            last = match.end()
+        pieces.append(html.escape(line[last:]))
+        parts.append("".join(pieces))
+    body = "<br>\n".join(parts)
+    footer = html.escape(FOOTER)
+    return (
+        '<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">'
+        f'<p>{body}</p><hr><p style="color: #666; font-size: 90%">{footer}</p></body></html>'
+    )
+
 
 def subject_of(text: str) -> str:
     """The email subject for a message: its first line, shortened."""
@@ -22,7 +51,7 @@ def subject_of(text: str) -> str:
 
 
 class SmtpMessenger:
-    """Sends a message as a plain-text email; the outbox passes the address as the recipient."""
+    """Sends a message as an email (plain text and HTML); the outbox passes the address as the recipient."""
 
     def __init__(self, settings: Settings) -> None:
         if not settings.smtp_host:
@@ -35,7 +64,9 @@ class SmtpMessenger:
         message["From"] = self.settings.smtp_from
         message["To"] = user_id
         message["Subject"] = f"Opportunity Scout: {subject_of(text)}"
-        message.set_content(text)
+        # A plain-text part for every mail reader and an HTML one with clickable links.
+        message.set_content(f"{text}\n\n--\n{FOOTER}\n")
+        message.add_alternative(html_of(text), subtype="html")
         await asyncio.to_thread(self._send, message)
 
     def _send(self, message: EmailMessage) -> None:

@@ -7,10 +7,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+
+def subject_of(message: Message) -> str:
+    """A message's Subject header decoded (RFC 2047 words, folding) as a mail reader shows it."""
+    return " ".join(str(make_header(decode_header(str(message["Subject"])))).split())
+
+
+def text_of(message: Message, subtype: str = "plain") -> str:
+    """The decoded ``text/<subtype>`` part of a message (the whole body of a single-part one)."""
+    for part in message.walk():
+        if part.get_content_type() == f"text/{subtype}":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError(f"the message has no text/{subtype} part")
 
 
 @dataclass

@@ -16,7 +16,7 @@ from oppscout.core.settings import Settings
 from oppscout.core.watches import WatchService, WatchSpec
 from oppscout.jobs.watch_tasks import run_watches
 from oppscout.runtime import Runtime
-from tests.fakes.smtp_server import smtp_server
+from tests.fakes.smtp_server import smtp_server, text_of
 from tests.helpers import make_request
 from tests.jobs.worker_harness import running_worker, wait_for_status
 
@@ -87,8 +87,6 @@ async def test_the_final_summary_is_emailed_when_the_requester_asked_for_email(s
             await runtime.close()
     (email,) = mailbox.messages
     assert email["To"] == "ana@example.com"
-    body = email.get_payload(decode=True)
-    assert isinstance(body, bytes)
-    text = body.decode()
+    text = text_of(email)
     assert f"(id {submission.analysis_id})" in text
     assert "1. " in text and "score" in text

@@ -129,7 +129,9 @@ def alert_text(title: str, alerts: Sequence[Alert], *, threshold: int, watch_id:
     """One DM for all the alerts of a run (so a catch-up run never sends a storm of messages)."""
     shown = alerts[:MAX_ALERTS_PER_MESSAGE]
     noun = "opportunity" if len(alerts) == 1 else "opportunities"
-    lines = [f"🔔 Watch #{watch_id} ({title}): {len(alerts)} {noun} worth a look"]
+    # The first line is also an email's subject: it names the watch and its strongest opportunity.
+    top = max(alerts, key=lambda a: a.opportunity.score).opportunity
+    lines = [f"🔔 Watch #{watch_id} ({title}): {top.title} (score {top.score}) · {len(alerts)} {noun} worth a look"]
     for alert in shown:
         o = alert.opportunity
         why: list[str] = []

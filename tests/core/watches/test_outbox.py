@@ -12,7 +12,7 @@ from oppscout.core.outbox import ConsoleMessenger, Draft, OutboxDispatcher, Retr
 from oppscout.core.outbox_email import SmtpMessenger
 from oppscout.core.watches import WatchScheduler, WatchSpec
 from tests.core.watches.conftest import OWNER, Watches, opportunity
-from tests.fakes.smtp_server import smtp_server
+from tests.fakes.smtp_server import smtp_server, subject_of, text_of
 
 
 class ClosedThenOpen:
@@ -139,10 +139,16 @@ async def test_watch_alerts_and_summaries_go_by_email_through_smtp(watches: Watc
     email = mailbox.messages[0]
     assert mailbox.envelopes[0] == ("scout@example.com", ["ana@example.com"])
     assert email["To"] == "ana@example.com"
-    assert "Watch #" in str(email["Subject"])
-    body = email.get_payload(decode=True)
-    assert isinstance(body, bytes)
-    assert "Churn analytics (score 90)" in body.decode()
+    # The subject names the watch and its top opportunity.
+    subject = subject_of(email)
+    assert subject.startswith(f"Opportunity Scout: 🔔 Watch #{watch.id} (r/SaaS): Churn analytics (score 90)")
+    assert email.get_content_type() == "multipart/alternative"
+    text = text_of(email)
+    assert "Churn analytics (score 90)" in text
+    assert f"pause watch {watch.id}" in text and "To stop, say" in text
+    page = text_of(email, "html")
+    assert '<a href="https://reddit.com/r/SaaS/1">https://reddit.com/r/SaaS/1</a>' in page
+    assert "To stop, say" in page
 
 
 async def test_an_address_the_mail_server_refuses_is_not_retried(watches: Watches) -> None:
