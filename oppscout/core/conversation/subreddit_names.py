@@ -36,13 +36,16 @@ _STOP_WORDS = (
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 FUZZY_CUTOFF = 0.7
 MAX_SPOKEN_WORDS = 3
+MAX_NAME_LENGTH = 21
 
 WRITTEN_RX = re.compile(r"(?<![\w/])/?r/(?P<names>[A-Za-z0-9_]{2,21}(?:\+[A-Za-z0-9_]{2,21})*)\b", re.IGNORECASE)
 SPOKEN_RX = re.compile(r"\b(?:r|our|are|ar|or)\s*(?:-|\s)\s*(?:slash|sash)\s*(?:-|\s)\s*", re.IGNORECASE)
-WORD_RX = re.compile(r"[ \t-]*([A-Za-z0-9_]+)")
+# Bounded separators keep a run of 20,000 dashes linear.
+WORD_RX = re.compile(r"[ \t-]{0,3}([A-Za-z0-9_]{1,40})")
 LIST_RX = re.compile(r"\s*(?:,|\+|&|\band\b|\bor\b)\s*(?:and\s+|or\s+)?", re.IGNORECASE)
 SUBREDDIT_WORD_RX = re.compile(
-    r"\b(?P<names>[A-Za-z0-9_]+(?:\s*(?:,|&|\band\b)\s*[A-Za-z0-9_]+)*)\s+sub(?:reddit)?s?\b", re.IGNORECASE
+    r"\b(?P<names>[A-Za-z0-9_]{1,40}(?:\s*(?:,|&|\band\b)\s*[A-Za-z0-9_]{1,40}){0,9})\s+sub(?:reddit)?s?\b",
+    re.IGNORECASE,
 )
 
 
@@ -85,7 +88,7 @@ class Vocabulary:
     def closest(self, candidate: str) -> tuple[str, float] | None:
         """The most similar known name and its similarity (1 - edits / length), when similar enough."""
         key = candidate.lower()
-        if len(key) < 4:
+        if not 4 <= len(key) <= 2 * MAX_NAME_LENGTH:
             return None
         scored = [(similarity(key, known), known) for known in self.by_key]
         score, best = max(scored, key=lambda pair: (pair[0], -len(pair[1])))

@@ -62,6 +62,17 @@ class Window:
     start: datetime
     end: datetime
     span: tuple[int, int]
+    note: str | None = None
+    """What the user should be told about how the window was read (a future end moved to now)."""
+
+
+MAX_LOOKBACK_DAYS = 36_600
+"""A longer window is read as this: a date 100 years back is still a date, and the request's own limit
+(``MAX_WINDOW_DAYS``) then answers with a friendly message instead of an overflow."""
+
+
+def _back(now: datetime, days: float) -> datetime:
+    return now - timedelta(days=min(days, MAX_LOOKBACK_DAYS))
 
 
 def _unit_days(unit: str) -> float:
@@ -110,11 +121,11 @@ def find_window(text: str, now: datetime) -> Window | None:
     """The window a message asks for, ending ``now``, and where it was said; None when it names none."""
     if m := AGO_RX.search(text):
         amount = to_number(m.group("n"))
-        return Window(now - timedelta(days=amount * _unit_days(m.group("unit"))), now, m.span())
+        return Window(_back(now, amount * _unit_days(m.group("unit"))), now, m.span())
     if m := RELATIVE_RX.search(text):
         count = m.group("n") or m.group("m") or m.group("b")
         amount = to_number(count) if count else 1.0
-        return Window(now - timedelta(days=amount * _unit_days(m.group("unit"))), now, m.span())
+        return Window(_back(now, amount * _unit_days(m.group("unit"))), now, m.span())
     if m := THIS_RX.search(text):
         return Window(now - timedelta(days=THIS_DAYS[m.group("unit").lower()]), now, m.span())
     for m in SINCE_RX.finditer(text):
@@ -127,5 +138,5 @@ def find_window(text: str, now: datetime) -> Window | None:
             return Window(min(_midnight(now), now - timedelta(hours=1)), now, m.span())
         return Window(now - timedelta(days=1), now, m.span())
     if m := SHORT_RX.search(text):
-        return Window(now - timedelta(days=int(m.group("n")) * _unit_days(m.group("unit"))), now, m.span())
+        return Window(_back(now, int(m.group("n")) * _unit_days(m.group("unit"))), now, m.span())
     return None
