@@ -120,9 +120,10 @@ def find_budget(text: str) -> Budget | None:
     return None
 
 
-def budget_unclear(text: str) -> bool:
-    """Whether the message asks for a budget in words no amount can be read from ("budget cheap")."""
-    return VAGUE_BUDGET_RX.search(text) is not None
+def budget_unclear(text: str) -> Span | None:
+    """Where the message asks for a budget in words no amount can be read from ("budget cheap"), or None."""
+    m = VAGUE_BUDGET_RX.search(text)
+    return m.span() if m else None
 
 
 def find_threshold(text: str) -> int | None:

@@ -157,6 +157,24 @@ def detect_intent(text: str, *, names_subreddits: bool) -> Intent:
     return Intent.SCAN
 
 
+COMMAND_PREFIX_RX = re.compile(
+    r"^[\s,.!:]*(?:(?:hey|hi|ok|okay|so|please|pls|can you|could you|would you|you|quickly|just|now|then|go|"
+    r"scan|scout|find|look(?: at| into| through)?|check(?: out)?|analy[sz]e|search|dig into|pull|show me|"
+    r"run|do|a|an|the|on|in|at|of|me|us)\b[\s,.!:]*)*$",
+    re.IGNORECASE,
+)
+
+
+def _only_command_words(prefix: str) -> bool:
+    """Whether the words before the first subreddit only say "look" ("scan", "can you check"): then what
+    follows the subreddit is the topic, as in a terse command."""
+    return COMMAND_PREFIX_RX.match(prefix) is not None
+
+
+def _spaced(text: str, span: tuple[int, int]) -> str:
+    return text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+
+
 def parse(text: str, now: datetime, *, known_subreddits: Iterable[str] = ()) -> ParsedMessage:
     """Parse one message. ``known_subreddits`` (the workspace's own) help resolve spoken names.
 
@@ -167,18 +185,20 @@ def parse(text: str, now: datetime, *, known_subreddits: Iterable[str] = ()) -> 
     intent = detect_intent(text, names_subreddits=bool(mentions.names))
     if intent not in (Intent.SCAN, Intent.WATCH):
         return ParsedMessage(intent=intent)
-    budget = find_budget(text)
-    window = find_window(text, now)
-    skip = list(mentions.spans) + ([budget.span] if budget else []) + ([window.span] if window else [])
-    first = min((s for s, _ in mentions.spans), default=len(text))
-    terse = text.lstrip().startswith("/") or not text[:first].strip()
     watch = intent == Intent.WATCH
     cadence = find_cadence(text) if watch else None
+    budget = find_budget(text)
+    # "every 12 hours" is how often, not how far back.
+    window = find_window(_spaced(text, cadence.span) if cadence else text, now)
+    skip = list(mentions.spans) + ([budget.span] if budget else []) + ([window.span] if window else [])
+    first = min((s for s, _ in mentions.spans), default=len(text))
+    terse = text.lstrip().startswith("/") or _only_command_words(text[:first])
     if cadence:
         skip.append(cadence.span)
     unclear: list[str] = []
-    if budget is None and budget_unclear(text):
+    if budget is None and (vague := budget_unclear(text)):
         unclear.append("budget")
+        skip.append(vague)
     threshold = find_threshold(text) if watch else None
     if watch and threshold_unclear(text):
         unclear.append("threshold")
@@ -188,7 +208,9 @@ def parse(text: str, now: datetime, *, known_subreddits: Iterable[str] = ()) -> 
     return ParsedMessage(
         intent=intent,
         subreddits=mentions.names,
-        keywords=find_keywords(text, skip, terse=terse and not watch),
+        keywords=find_keywords(
+            text, skip, terse=terse and not watch, subreddit_ends=[end for _, end in mentions.spans]
+        ),
         window=(window.start, window.end) if window else None,
         max_cost=budget.value if budget else None,
         threshold=threshold,
