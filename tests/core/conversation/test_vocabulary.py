@@ -28,9 +28,14 @@ async def test_spoken_names_resolve_to_the_workspaces_own_subreddits(runtime: Ru
     chat = ChatService(runtime.database, runtime.service, Dialog(runtime.settings))
     text = "scan our slash property management about tenants"
     fresh = await chat.handle(ThreadRef("slack", "T-new", "C1", "t1", "U1"), text)
-    # A workspace that never used it gets the nearest known name as a guess, to confirm.
-    assert "(I took “property management” to mean r/projectmanagement.)" in fresh.messages[0]
-    assert fresh.submission is None
+    # A workspace that never used it still gets the real name, whole, from the shipped list of popular names
+    # (never the nearest shorter guess, r/projectmanagement).
+    assert fresh.messages[0].startswith("Starting: r/propertymanagement about tenants")
+
+    guess = await chat.handle(ThreadRef("slack", "T-new", "C1", "t2", "U1"), "scan our slash property managment")
+    # A near miss is a guess (here the name this workspace just used), and a guess is confirmed first.
+    assert "(I took “property managment” to mean r/propertymanagement.)" in guess.messages[0]
+    assert guess.submission is None
 
     await analysed_before(runtime, "T-landlords", ["PropertyManagement"], ["late rent"])
     known = await chat.handle(ThreadRef("slack", "T-landlords", "C1", "t1", "U1"), text)
