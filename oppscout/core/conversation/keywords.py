@@ -68,8 +68,8 @@ TIME_WORDS_RX = re.compile(
 )
 _COMMAND_WORDS = (
     "scout scan find look at check analyze analyse search in on the and of for subreddit subreddits r please "
-    "opportunities show me last past this since ago yesterday today hour hours day days week weeks month months "
-    "year years fortnight quarter budget max cap limit dollars dollar bucks cents with a an spend up to at most "
+    # Time units are not here: a window is blanked before this, so a unit left over is a topic ("month end").
+    "opportunities show me last past this since ago yesterday today budget max cap limit dollars dollar bucks cents with a an spend up to at most "
     "no more than under instead too only just also both please thanks add plus as well"
 )
 COMMAND_WORDS = frozenset(_COMMAND_WORDS.split())
