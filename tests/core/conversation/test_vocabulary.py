@@ -8,7 +8,7 @@ from decimal import Decimal
 from oppscout.core.contract import AnalysisRequest, TimeRange, utcnow
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.conversation.dialog import Dialog
-from oppscout.core.conversation.vocabulary import load_vocabulary
+from oppscout.core.conversation.vocabulary import WorkspaceVocabulary, load_vocabulary
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.runtime import Runtime
 
@@ -53,4 +53,12 @@ async def test_hotwords_name_the_workspaces_subreddits_and_topics_first(runtime:
     ]
     assert "r/cooking" not in hotwords and "knives" not in hotwords  # another workspace's words stay there
     assert len([h for h in hotwords if h.startswith("r/")]) == 6  # padded with common subreddits
-    assert hotwords[-1] == "late rent"
+    topics = [h for h in hotwords if not h.startswith("r/")]
+    # The workspace's own topic first, then product-research words, so "churn" is heard in a new workspace too.
+    assert topics[0] == "late rent" and "churn" in topics and len(topics) == 8
+
+
+def test_a_new_workspace_still_gets_product_research_hotwords() -> None:
+    hotwords = WorkspaceVocabulary().hotwords()
+    assert {"churn", "invoicing", "onboarding", "pricing", "refunds"} <= set(hotwords)
+    assert "r/SaaS" in hotwords
