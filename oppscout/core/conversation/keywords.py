@@ -70,7 +70,11 @@ _COMMAND_WORDS = (
     "scout scan find look at check analyze analyse search in on the and of for subreddit subreddits r please "
     # Time units are not here: a window is blanked before this, so a unit left over is a topic ("month end").
     "opportunities show me last past this since ago yesterday today budget max cap limit dollars dollar bucks cents with a an spend up to at most "
-    "no more than under instead too only just also both please thanks add plus as well"
+    "no more than under instead too only just also both please thanks add plus as well "
+    # a watch's own words: "watch r/SaaS, churn, threshold eighty"
+    "watch monitor track keep eye tabs alert notify ping dm message email tell let know me us when whenever "
+    "threshold score scores above over anything something daily weekly hourly monthly every each percent points "
+    "min minimum is high low least more than higher or up"
 )
 COMMAND_WORDS = frozenset(_COMMAND_WORDS.split())
 

@@ -160,7 +160,7 @@ def detect_intent(text: str, *, names_subreddits: bool) -> Intent:
 COMMAND_PREFIX_RX = re.compile(
     r"^[\s,.!:]*(?:(?:hey|hi|ok|okay|so|please|pls|can you|could you|would you|you|quickly|just|now|then|go|"
     r"scan|scout|find|look(?: at| into| through)?|check(?: out)?|analy[sz]e|search|dig into|pull|show me|"
-    r"run|do|a|an|the|on|in|at|of|me|us)\b[\s,.!:]*)*$",
+    r"run|do|a|an|the|on|in|at|of|me|us|watch|monitor|track|keep an eye on|keep tabs on)\b[\s,.!:]*)*$",
     re.IGNORECASE,
 )
 
@@ -208,9 +208,7 @@ def parse(text: str, now: datetime, *, known_subreddits: Iterable[str] = ()) -> 
     return ParsedMessage(
         intent=intent,
         subreddits=mentions.names,
-        keywords=find_keywords(
-            text, skip, terse=terse and not watch, subreddit_ends=[end for _, end in mentions.spans]
-        ),
+        keywords=find_keywords(text, skip, terse=terse, subreddit_ends=[end for _, end in mentions.spans]),
         window=(window.start, window.end) if window else None,
         max_cost=budget.value if budget else None,
         threshold=threshold,
