@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from oppscout.core.contract.request import SUBREDDIT_PATTERN
@@ -35,6 +35,25 @@ def popular_subreddits() -> tuple[str, ...]:
     """The shipped list of popular subreddit names (``data/popular_subreddits.txt``), for exact matches."""
     text = files("oppscout.core.conversation").joinpath("data/popular_subreddits.txt").read_text("utf-8")
     return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@cache
+def _known_keys() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n.lower() for n in KNOWN_SUBREDDITS))
+
+
+@cache
+def _built_in_by_key() -> dict[str, str]:
+    by_key: dict[str, str] = {}
+    for name in [*KNOWN_SUBREDDITS, *popular_subreddits()]:
+        by_key.setdefault(name.lower(), name)
+    return by_key
+
+
+@lru_cache(maxsize=256)
+def vocabulary_for(known: tuple[str, ...]) -> Vocabulary:
+    """The (cached) vocabulary of a workspace's known names: building one per message was most of a parse."""
+    return Vocabulary(known)
 
 
 # Words that end a spoken name: "r slash small business AND r slash …", "r slash SaaS FOR churn".
@@ -87,14 +106,13 @@ class Vocabulary:
     """Subreddit names we know, by lower-case key, keeping the display case Reddit uses."""
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
-        self.by_key: dict[str, str] = {}
-        # The workspace's own names come first so their spelling wins over the built-in list.
-        for name in [*extra, *KNOWN_SUBREDDITS]:
-            self.by_key.setdefault(name.lower(), name)
+        own = list(extra)
+        # The workspace's own names come first so their spelling wins over the built-in lists.
+        self.by_key: dict[str, str] = dict(_built_in_by_key())
+        for name in reversed(own):
+            self.by_key[name.lower()] = name
         # Near misses are only resolved against these: a guess among hundreds of names is rarely right.
-        self.fuzzy_keys = tuple(self.by_key)
-        for name in popular_subreddits():
-            self.by_key.setdefault(name.lower(), name)
+        self.fuzzy_keys = tuple(dict.fromkeys([*(n.lower() for n in own), *_known_keys()]))
 
     def exact(self, candidate: str) -> str | None:
         """The known name equal to ``candidate`` ignoring case."""
@@ -105,7 +123,14 @@ class Vocabulary:
         key = candidate.lower()
         if not 4 <= len(key) <= 2 * MAX_NAME_LENGTH:
             return None
-        scored = [(similarity(key, known), known) for known in self.fuzzy_keys]
+        # Names whose length alone puts them below the cutoff are not compared letter by letter.
+        scored = [
+            (similarity(key, known), known)
+            for known in self.fuzzy_keys
+            if abs(len(known) - len(key)) <= (1 - FUZZY_CUTOFF) * max(len(known), len(key))
+        ]
+        if not scored:
+            return None
         score, best = max(scored, key=lambda pair: (pair[0], -len(pair[1])))
         return (self.by_key[best], score) if score >= FUZZY_CUTOFF else None
 
@@ -191,7 +216,7 @@ def _names_before(text: str, end: int, vocabulary: Vocabulary) -> tuple[int, lis
 
 def find_subreddits(text: str, known: Iterable[str] = ()) -> SubredditMentions:
     """Every subreddit named in ``text``, in order of mention."""
-    vocabulary = Vocabulary(known)
+    vocabulary = vocabulary_for(tuple(known))
     found = SubredditMentions()
     hits: list[tuple[int, int, list[str], FuzzyName | None]] = []
     for match in WRITTEN_RX.finditer(text):
@@ -228,7 +253,7 @@ def find_subreddits(text: str, known: Iterable[str] = ()) -> SubredditMentions:
 def answer_subreddits(text: str, known: Iterable[str] = ()) -> SubredditMentions:
     """Subreddits in an answer to "Which subreddits?", where people drop the ``r/``: "smallbusiness and
     freelance", "small business, SaaS". Each listed part of at most three words is one name."""
-    vocabulary = Vocabulary(known)
+    vocabulary = vocabulary_for(tuple(known))
     found = SubredditMentions()
     pos = 0
     for part in re.split(r"\s*(?:,|\+|&|;|\band\b|\bor\b|\bplus\b)\s*", text):
