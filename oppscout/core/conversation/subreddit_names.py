@@ -113,6 +113,8 @@ class Vocabulary:
             self.by_key[name.lower()] = name
         # Near misses are only resolved against these: a guess among hundreds of names is rarely right.
         self.fuzzy_keys = tuple(dict.fromkeys([*(n.lower() for n in own), *_known_keys()]))
+        self.listable = frozenset(self.fuzzy_keys)
+        """Names that may follow another without their own "r/" ("r/smallbusiness, freelance")."""
 
     def exact(self, candidate: str) -> str | None:
         """The known name equal to ``candidate`` ignoring case."""
@@ -175,14 +177,18 @@ def _resolve_spoken(words: list[re.Match[str]], vocabulary: Vocabulary) -> tuple
 
 
 def _continuation(text: str, pos: int, vocabulary: Vocabulary) -> tuple[str, int] | None:
-    """A known name listed right after another without its own "r/": "r/smallbusiness, freelance and SaaS"."""
+    """A known name listed right after another without its own "r/": "r/smallbusiness, freelance and SaaS".
+
+    Only the short built-in list and the workspace's names count here: the popular list holds everyday words
+    (r/Budget, r/news, r/jobs), and "r/startups, budget £3" names one subreddit, not two.
+    """
     sep = LIST_RX.match(text, pos)
     if not sep:
         return None
     words = _spoken_words(text, sep.end())
     for k in range(len(words), 0, -1):
-        known = vocabulary.exact("".join(w.group(1) for w in words[:k]))
-        if known:
+        joined = "".join(w.group(1) for w in words[:k]).lower()
+        if joined in vocabulary.listable and (known := vocabulary.exact(joined)):
             return known, words[k - 1].end()
     return None
 
