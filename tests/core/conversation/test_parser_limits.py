@@ -15,9 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oppscout.cli import main
+from oppscout.core.conversation.chat import ChatService
 from oppscout.core.conversation.dialog import Dialog
 from oppscout.core.conversation.parser import parse
+from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.settings import Settings
+from oppscout.runtime import Runtime
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 # The inputs issue 16 found crashing or stalling the parser (OverflowError, Infinity, quadratic time).
@@ -108,3 +111,33 @@ def test_parse_json_is_json_for_a_huge_budget(capsys: pytest.CaptureFixture[str]
     assert main(["parse", "r/freelance budget $" + "9" * 5000, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["request"]["maxCost"] == 1e9
+
+
+DATE_PHRASES = st.sampled_from(
+    ["this year", "so far this year", "since the start of the month", "since the beginning of the week",
+     "between March 1 and March 15", "from Dec 20 to Jan 5", "from 2026-02-29 to 2026-03-01", "in October",
+     "during February", "in 2025", "since February 29", "since 31 November", "from 13/45 to 1/1",
+     "between 1 January and today", "since Monday", "last quarter", "year to date", "in December"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2098, 12, 31), timezones=st.just(UTC)),
+    DATE_PHRASES,
+)
+def test_windows_are_valid_on_any_date(now: datetime, phrase: str) -> None:
+    parsed = parse(f"r/freelance {phrase}", now)
+    if parsed.window is not None:
+        start, end = parsed.window
+        assert start <= end <= now, (phrase, now, parsed.window)
+        assert start.tzinfo is not None
+    json.dumps(parsed.to_json(), allow_nan=False)
+
+
+async def test_the_chat_answers_hostile_text_without_raising(runtime: Runtime) -> None:
+    chat = ChatService(runtime.database, runtime.service, Dialog(runtime.settings))
+    for n, text in enumerate(HOSTILE):
+        outcome = await chat.handle(ThreadRef("console", "team", "channel", f"t{n}", "ana"), text)
+        assert outcome.messages, text[:30]
+        assert all(len(message) < 2000 for message in outcome.messages), text[:30]
