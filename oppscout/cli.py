@@ -164,7 +164,8 @@ def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
     from oppscout.core.conversation.parser import parse
 
     now = datetime.fromisoformat(args.now.replace("Z", "+00:00")) if args.now else utcnow()
-    print(json.dumps(parse(args.text, now).to_json(), indent=None if args.json else 2))
+    # allow_nan=False: the parser bounds every number, and a slip must fail here rather than print Infinity.
+    print(json.dumps(parse(args.text, now).to_json(), indent=None if args.json else 2, allow_nan=False))
     return 0
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from oppscout.core.conversation.parser import Intent, parse
+from oppscout.core.conversation.vocabulary import WorkspaceVocabulary
 from oppscout.core.errors import VoiceError
 from oppscout.voice.errors import NoSpeechError, TruncatedAudioError, UndecodableAudioError
 from oppscout.voice.transcriber import WhisperTranscriber
@@ -84,3 +85,14 @@ async def test_broken_and_silent_notes_get_their_own_reply(
         await transcriber.transcribe((voice_dir / name).read_bytes(), filename=name)
     assert type(raised.value) is error
     assert reply in raised.value.message and "type" in raised.value.message
+
+
+def test_a_new_workspace_hears_churn(transcriber: WhisperTranscriber, voice_dir: Path) -> None:
+    # No history: the hotwords are the common subreddits and product-research words. Without those words
+    # tiny.en wrote "for tune", and the watch had no keyword.
+    text = transcriber.transcribe_sync(
+        (voice_dir / "watch_saas_churn.m4a").read_bytes(), WorkspaceVocabulary().hotwords()
+    ).text
+    parsed = parse(text, NOW)
+    assert parsed.intent == Intent.WATCH
+    assert [k.lower() for k in parsed.keywords] == ["churn"], text

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -80,6 +80,14 @@ class Reply:
     messages: list[str] = field(default_factory=list)
     action: Action | None = None
     parsed: ParsedMessage | None = None
+
+
+# What the parser saw but could not read is asked back, never guessed.
+UNCLEAR_QUESTIONS = {
+    "threshold": "(I couldn't read the alert threshold: tell me a score from 0 to 100, e.g. “alert me above 80”.)",
+    "budget": "(I couldn't read the budget: tell me an amount in dollars, e.g. “budget $2”.)",
+    "cadence": "(I couldn't read how often to run it: say e.g. “daily”, “every 6 hours” or “every Monday”.)",
+}
 
 
 def friendly(error: ValidationError) -> str:
@@ -158,7 +166,7 @@ class Dialog:
                 return Reply([DROPPED], parsed=parsed), {}
             return Reply(action=SimpleAction(Intent.CANCEL), parsed=parsed), state
         draft = merge(draft, parsed)
-        if parsed.fuzzy or parsed.llm_fields:
+        if parsed.fuzzy or parsed.llm_fields or parsed.notes or parsed.unclear:
             confirm = True
         if not draft.get("subreddits"):
             question = ASK_SUBREDDITS if not draft.get("watch") else "Which subreddits should I watch?"
@@ -197,6 +205,7 @@ class Dialog:
         notes += [f"(I took “{heard}” to mean r/{name}.)" for heard, name in draft.get("resolved", [])]
         if draft.get("llm_fields"):
             notes.append(f"(The AI helped me read your message: {', '.join(draft['llm_fields'])}.)")
+        notes += draft.get("notes") or []
         watch = draft.get("watch")
         needs_confirm = (
             self.confirm_always or confirm or bool(watch) or request.max_cost > self.settings.auto_approve_usd
@@ -268,6 +277,8 @@ def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:
         merged.pop("keywords", None)
     if parsed.llm_fields:
         merged["llm_fields"] = list(parsed.llm_fields)
+    # Notes and questions belong to the message that raised them: the next message replaces them.
+    merged["notes"] = [*parsed.notes, *(UNCLEAR_QUESTIONS[name] for name in parsed.unclear)]
     if parsed.window:
         merged["start"], merged["end"] = (parsed.window[0].isoformat(), parsed.window[1].isoformat())
     if parsed.max_cost is not None:
@@ -297,6 +308,11 @@ def describe(request: AnalysisRequest) -> str:
     subs = ", ".join(f"r/{s}" for s in request.subreddits)
     days = request.time_range.days
     window = f"last {round(days)} days" if days >= 1 else f"last {round(days * 24)} hours"
+    start, end = request.time_range.start, request.time_range.end
+    if start.time() == end.time() == time(0) and end - start >= timedelta(days=1):
+        # A range of whole days ("between March 1 and March 15") is shown as the days it covers.
+        last = end - timedelta(days=1)
+        window = f"{start:%-d %b %Y}" + ("" if last == start else f" to {last:%-d %b %Y}")
     about = f" about {', '.join(request.keywords)}" if request.keywords else ""
     return f"{subs}{about}, {window}, budget ${request.max_cost}"
 

@@ -68,7 +68,7 @@ def needs_llm(parsed: ParsedMessage, text: str) -> bool:
     """Whether the deterministic parse is incomplete or ambiguous enough to ask the model."""
     if parsed.intent not in (Intent.SCAN, Intent.WATCH) or len(text.split()) < MIN_WORDS:
         return False
-    return bool(parsed.missing or parsed.fuzzy)
+    return bool(parsed.missing or parsed.fuzzy or parsed.unclear)
 
 
 class RequestInterpreter:

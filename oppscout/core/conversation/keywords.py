@@ -1,5 +1,6 @@
-"""Keywords in a message: "keywords: a, b", quoted phrases, "about X", "mentioning X", "for X", or the bare
-topic of a terse command ("/scout r/smallbusiness invoicing last 2 weeks")."""
+"""Keywords in a message: "keywords: a, b", a list after a subreddit's colon ("r/x: a, b; last month"),
+quoted phrases, "about/re/regarding/on X", "mentions X", "problems people have with X", "for X", lists of
+those ("about a, b; c and d"), or the bare topic of a terse command ("scan r/teachers grading")."""
 
 from __future__ import annotations
 
@@ -17,17 +18,36 @@ _END = (
     r"and (?:dm|alert|notify|ping|tell|let|send|message|email)|then)\b|\s*[,.?!;:()$]|\s*$)"
 )
 _PHRASE = r"(?P<kw>[A-Za-z0-9][A-Za-z0-9 '&/-]{0,60}?)"
-LIST_RX = re.compile(r"\bkeywords?\s*(?:[:=]|are|is)\s*(?P<kw>[^.;\n]+)", re.IGNORECASE)
+LIST_RX = re.compile(r"\b(?:keywords?|topics?)\s*(?:[:=]|are|is)\s*(?P<kw>[^.\n]+)", re.IGNORECASE)
+COLON_LIST_RX = re.compile(r"\s*:\s*(?P<kw>[^.:\n]+)")
 QUOTED_RX = re.compile(r"[\"“](?P<kw>[^\"“”]{2,100})[\"”]|(?<!\w)['‘](?P<single>[^'‘’]{2,100})['’](?!\w)")
 ABOUT_RX = re.compile(
     # "I'm out" and "a bout" are how Whisper sometimes writes a quick "about".
-    r"\b(?:about|i'm out|a bout|regarding|mentioning|mention|concerning|on the topic of|related to|to do with|"
+    r"(?:\b(?:about|i'm out|a bout|regarding|mentioning|mentions?(?: of)?|concerning|on the topic of|related to|"
+    r"to do with|(?:thoughts|opinions|views|feedback|advice|takes?|tips|questions|focus(?:ing)?|focused)\s+on|"
     r"deal(?:ing)? with|coping with|cope with|handl(?:e|ing)|"
     r"(?:struggl\w*|problems?|issues?|trouble|frustrat\w*|complain\w*|pain points?|complaints?|hate|hating)"
-    r"\s+(?:with|about|around|regarding|of))\s+" + _PHRASE + _END,
+    r"\s+(?:with|about|around|regarding|of))|(?<![\w'’])re\b:?)\s+" + _PHRASE + _END,
+    re.IGNORECASE,
+)
+# "what problems do people (in r/x) have with X": the question form of "problems with X".
+HAVE_WITH_RX = re.compile(
+    r"\b(?:problems?|issues?|trouble|pain points?|complaints?|struggles?|frustrations?)\s+(?:do|does|did|are|is)\s+"
+    r"[^.?!]{0,80}?\b(?:have|having|had|face|facing|run into|hit)\s+(?:with|about|around|regarding)\s+"
+    + _PHRASE
+    + _END,
     re.IGNORECASE,
 )
 FOR_RX = re.compile(r"\bfor\s+" + _PHRASE + _END, re.IGNORECASE)
+# More items of a list that began with one of the forms above: "about churn; pricing; onboarding".
+LIST_TAIL_RX = re.compile(r"\s*(?:[,;]|\band\b|&)\s*(?:and\s+|or\s+)?" + _PHRASE.replace("{0,60}", "{0,40}") + _END)
+MAX_LIST_ITEM_WORDS = 4
+# A list ends where the request goes on to something else: "about churn and DM me above 70".
+TAIL_STOP_RX = re.compile(
+    r"^(?:dm|alert|notify|ping|tell|let|send|message|email|text|then|threshold|budget|max|cap|limit|score|scores|"
+    r"when|whenever|if|every|each|daily|weekly|hourly|monthly|only|show|give|run|start|sort|rank|spend)\b|\d",
+    re.IGNORECASE,
+)
 _NOT_KEYWORDS = (
     "me you us it that this them anything everything something stuff things opportunities opportunity ideas "
     "idea pain points pain point problems complaints issues products people business opportunities "
@@ -48,9 +68,13 @@ TIME_WORDS_RX = re.compile(
 )
 _COMMAND_WORDS = (
     "scout scan find look at check analyze analyse search in on the and of for subreddit subreddits r please "
-    "opportunities show me last past this since ago yesterday today hour hours day days week weeks month months "
-    "year years fortnight quarter budget max cap limit dollars dollar bucks cents with a an spend up to at most "
-    "no more than under instead too only just also both please thanks add plus as well"
+    # Time units are not here: a window is blanked before this, so a unit left over is a topic ("month end").
+    "opportunities show me last past this since ago yesterday today budget max cap limit dollars dollar bucks cents with a an spend up to at most "
+    "no more than under instead too only just also both please thanks add plus as well "
+    # a watch's own words: "watch r/SaaS, churn, threshold eighty"
+    "watch monitor track keep eye tabs alert notify ping dm message email tell let know me us when whenever "
+    "threshold score scores above over anything something daily weekly hourly monthly every each percent points "
+    "min minimum is high low least more than higher or up"
 )
 COMMAND_WORDS = frozenset(_COMMAND_WORDS.split())
 
@@ -74,6 +98,25 @@ def _clean(phrase: str) -> list[str]:
     return out
 
 
+def _with_tail(text: str, m: re.Match[str]) -> list[str]:
+    """The phrase of ``m`` and the list items that follow it, up to the first that is not a topic."""
+    found = _clean(m.group("kw"))
+    pos = m.end()
+    while found and (more := LIST_TAIL_RX.match(text, pos)):
+        item = more.group("kw").strip()
+        cleaned = _clean(item)
+        if (
+            not cleaned
+            or len(item.split()) > MAX_LIST_ITEM_WORDS
+            or item.lower() in COMMAND_WORDS
+            or TAIL_STOP_RX.search(item)
+        ):
+            break
+        found += cleaned
+        pos = more.end()
+    return found
+
+
 def _leftover(text: str) -> list[str]:
     """The bare topics of a terse command once places, times and budgets are blanked out: each part
     between commas or "and" is one topic ("r/x: payroll, taxes. 2 weeks" → payroll, taxes)."""
@@ -91,20 +134,24 @@ def _leftover(text: str) -> list[str]:
     return [keyword for phrase in phrases for keyword in _clean(phrase)]
 
 
-def find_keywords(text: str, skip: Sequence[Span] = (), *, terse: bool = False) -> list[str]:
+def find_keywords(
+    text: str, skip: Sequence[Span] = (), *, terse: bool = False, subreddit_ends: Sequence[int] = ()
+) -> list[str]:
     """Topic phrases of the message, in order, without duplicates. ``skip`` spans (subreddits, budget,
-    window) are never part of a phrase; ``terse`` allows the leftover words of a command to be the topic."""
+    window) are never part of a phrase; ``terse`` allows the leftover words of a command to be the topic;
+    ``subreddit_ends`` are where subreddit names end, so a list after their colon is read."""
     blanked = _blank(text, skip)
     found: list[str] = []
     if m := LIST_RX.search(blanked):
-        found += _clean(m.group("kw"))
+        found += [k for part in re.split(r"[;]", m.group("kw")) for k in _clean(part)]
+    for end in subreddit_ends:
+        if not found and (m := COLON_LIST_RX.match(blanked, end)):
+            found += [k for part in re.split(r"[;]", m.group("kw")) for k in _clean(part)]
     found += [(m.group("kw") or m.group("single")).strip() for m in QUOTED_RX.finditer(text)]
-    if not found:
-        for m in ABOUT_RX.finditer(blanked):
-            found += _clean(m.group("kw"))
-    if not found:
-        for m in FOR_RX.finditer(blanked):
-            found += _clean(m.group("kw"))
+    for rx in (ABOUT_RX, HAVE_WITH_RX, FOR_RX):
+        if not found:
+            for m in rx.finditer(blanked):
+                found += _with_tail(blanked, m)
     if not found and terse:
         found = _leftover(blanked)
     unique: dict[str, str] = {}

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 
+MAX_NUMBER = 1e12
+"""Every number is read as at most this: larger ones only ever mean "too much", and bounding them keeps dates,
+money and JSON finite. Callers compare against their own limits and answer with a friendly one."""
+MAX_INTEGER_DIGITS = 13
+
 UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
@@ -16,7 +21,8 @@ ARTICLES = {"a": 1, "an": 1, "couple": 2, "a couple": 2, "a couple of": 2, "coup
 _unit = "|".join(sorted(UNITS, key=len, reverse=True))
 _tens = "|".join(TENS)
 WORD_NUMBER = rf"(?:(?:{_tens})(?:[\s-](?:{_unit}))?|(?:{_unit})|(?:one |a )?hundred)"
-DIGITS = r"\d+(?:\.\d+)?"
+# Thousands separators only in groups of three ("1,000,000"), so "2,3" in a list stays two numbers.
+DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 NUMBER = rf"(?:{DIGITS}|{WORD_NUMBER})"
 """A regex fragment matching one number in digits or words (no capture group)."""
 COUNT = rf"(?:{NUMBER}|a couple(?: of)?|couple(?: of)?|a few|few|an?)"
@@ -33,7 +39,11 @@ def to_number(token: str) -> float:
     if word in ("hundred", "one hundred", "a hundred"):
         return 100.0
     if re.fullmatch(DIGITS, word):
-        return float(word)
+        whole = word.replace(",", "").partition(".")[0]
+        # Converting a 5,000-digit run exactly is slow and its value is only "too large": cap it first.
+        if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
+            return MAX_NUMBER
+        return min(float(word.replace(",", "")), MAX_NUMBER)
     match = _WORD_RX.match(word)
     if not match:
         raise ValueError(f"not a number: {token!r}")

@@ -11,10 +11,33 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from oppscout.core.conversation.amounts import Cadence, find_budget, find_cadence, find_threshold
+from oppscout.core.conversation.amounts import (
+    Cadence,
+    budget_unclear,
+    cadence_unclear,
+    find_budget,
+    find_cadence,
+    find_threshold,
+    threshold_unclear,
+)
 from oppscout.core.conversation.keywords import find_keywords
 from oppscout.core.conversation.subreddit_names import FuzzyName, find_subreddits
 from oppscout.core.conversation.windows import find_window
+
+MAX_MESSAGE_CHARS = 2000
+"""Only this much of a message is read: a request is a sentence or two, and the bound keeps every pattern's
+time small whatever is pasted into the chat."""
+
+
+MAX_DIGITS = 20
+LONG_DIGITS_RX = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
+
+
+def bound_text(text: str) -> str:
+    """The part of a message the parser reads: digit runs cut to 20 digits (their value is "too large"
+    either way, and "last <5,000 nines> days in r/freelance" keeps its subreddit), then the first
+    ``MAX_MESSAGE_CHARS`` characters."""
+    return LONG_DIGITS_RX.sub(lambda m: m.group()[:MAX_DIGITS], text)[:MAX_MESSAGE_CHARS]
 
 
 class Intent(StrEnum):
@@ -82,6 +105,10 @@ class ParsedMessage:
     """The subreddits are meant on top of earlier ones ("also r/x", "r/x too")."""
     clear_keywords: bool = False
     """The message asks for no keyword filter ("no keywords")."""
+    unclear: list[str] = field(default_factory=list)
+    """Fields the message tried to give but the parser could not read ("threshold high"): asked back."""
+    notes: list[str] = field(default_factory=list)
+    """What the parser assumed and the user should see ("budgets are in US dollars: €5 read as $5")."""
 
     @property
     def missing(self) -> list[str]:
@@ -110,6 +137,8 @@ class ParsedMessage:
             "threshold": self.threshold,
             "cadence": self.cadence.label if self.cadence else None,
             "resolved": [{"heard": f.heard, "subreddit": f.name} for f in self.fuzzy],
+            "unclear": list(self.unclear),
+            "notes": list(self.notes),
         }
 
 
@@ -128,33 +157,65 @@ def detect_intent(text: str, *, names_subreddits: bool) -> Intent:
     return Intent.SCAN
 
 
+COMMAND_PREFIX_RX = re.compile(
+    r"^[\s,.!:]*(?:(?:hey|hi|ok|okay|so|please|pls|can you|could you|would you|you|quickly|just|now|then|go|"
+    r"scan|scout|find|look(?: at| into| through)?|check(?: out)?|analy[sz]e|search|dig into|pull|show me|"
+    r"run|do|a|an|the|on|in|at|of|me|us|watch|monitor|track|keep an eye on|keep tabs on)\b[\s,.!:]*)*$",
+    re.IGNORECASE,
+)
+
+
+def _only_command_words(prefix: str) -> bool:
+    """Whether the words before the first subreddit only say "look" ("scan", "can you check"): then what
+    follows the subreddit is the topic, as in a terse command."""
+    return COMMAND_PREFIX_RX.match(prefix) is not None
+
+
+def _spaced(text: str, span: tuple[int, int]) -> str:
+    return text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+
+
 def parse(text: str, now: datetime, *, known_subreddits: Iterable[str] = ()) -> ParsedMessage:
     """Parse one message. ``known_subreddits`` (the workspace's own) help resolve spoken names.
 
     Unknown or partial input never raises: it yields a draft with ``missing`` filled in.
     """
+    text = bound_text(text)
     mentions = find_subreddits(text, known_subreddits)
     intent = detect_intent(text, names_subreddits=bool(mentions.names))
     if intent not in (Intent.SCAN, Intent.WATCH):
         return ParsedMessage(intent=intent)
-    budget = find_budget(text)
-    window = find_window(text, now)
-    skip = list(mentions.spans) + ([budget[1]] if budget else []) + ([window.span] if window else [])
-    first = min((s for s, _ in mentions.spans), default=len(text))
-    terse = text.lstrip().startswith("/") or not text[:first].strip()
     watch = intent == Intent.WATCH
     cadence = find_cadence(text) if watch else None
+    budget = find_budget(text)
+    # "every 12 hours" is how often, not how far back.
+    window = find_window(_spaced(text, cadence.span) if cadence else text, now)
+    skip = list(mentions.spans) + ([budget.span] if budget else []) + ([window.span] if window else [])
+    first = min((s for s, _ in mentions.spans), default=len(text))
+    terse = text.lstrip().startswith("/") or _only_command_words(text[:first])
     if cadence:
         skip.append(cadence.span)
+    unclear: list[str] = []
+    if budget is None and (vague := budget_unclear(text)):
+        unclear.append("budget")
+        skip.append(vague)
+    threshold = find_threshold(text) if watch else None
+    if watch and threshold_unclear(text):
+        unclear.append("threshold")
+    if watch and cadence is None and cadence_unclear(text):
+        unclear.append("cadence")
+    notes = [n for n in (budget.note if budget else None, window.note if window else None) if n]
     return ParsedMessage(
         intent=intent,
         subreddits=mentions.names,
-        keywords=find_keywords(text, skip, terse=terse and not watch),
+        keywords=find_keywords(text, skip, terse=terse, subreddit_ends=[end for _, end in mentions.spans]),
         window=(window.start, window.end) if window else None,
-        max_cost=budget[0] if budget else None,
-        threshold=find_threshold(text) if watch else None,
+        max_cost=budget.value if budget else None,
+        threshold=threshold,
         cadence=cadence,
         fuzzy=mentions.fuzzy,
         adding=bool(ADDING_RX.search(text)),
         clear_keywords=bool(NO_KEYWORDS_RX.search(text)),
+        unclear=unclear,
+        notes=notes,
     )

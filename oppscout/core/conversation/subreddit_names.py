@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib.resources import files
 
 from oppscout.core.contract.request import SUBREDDIT_PATTERN
 
@@ -27,6 +29,33 @@ KNOWN_SUBREDDITS: tuple[str, ...] = (
     "Freelancers", "msp", "ITManagers", "CustomerSuccess", "projectmanagement", "excel", "Notion",
 )  # fmt: skip
 
+
+@cache
+def popular_subreddits() -> tuple[str, ...]:
+    """The shipped list of popular subreddit names (``data/popular_subreddits.txt``), for exact matches."""
+    text = files("oppscout.core.conversation").joinpath("data/popular_subreddits.txt").read_text("utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@cache
+def _known_keys() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n.lower() for n in KNOWN_SUBREDDITS))
+
+
+@cache
+def _built_in_by_key() -> dict[str, str]:
+    by_key: dict[str, str] = {}
+    for name in [*KNOWN_SUBREDDITS, *popular_subreddits()]:
+        by_key.setdefault(name.lower(), name)
+    return by_key
+
+
+@lru_cache(maxsize=256)
+def vocabulary_for(known: tuple[str, ...]) -> Vocabulary:
+    """The (cached) vocabulary of a workspace's known names: building one per message was most of a parse."""
+    return Vocabulary(known)
+
+
 # Words that end a spoken name: "r slash small business AND r slash …", "r slash SaaS FOR churn".
 _STOP_WORDS = (
     "and or for about in on over from during since the a an last past this with to of by at than budget max cap "
@@ -35,15 +64,19 @@ _STOP_WORDS = (
 )
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 FUZZY_CUTOFF = 0.7
-MAX_SPOKEN_WORDS = 3
+MAX_SPOKEN_WORDS = 4
+MAX_NAME_LENGTH = 21
 
 WRITTEN_RX = re.compile(r"(?<![\w/])/?r/(?P<names>[A-Za-z0-9_]{2,21}(?:\+[A-Za-z0-9_]{2,21})*)\b", re.IGNORECASE)
 SPOKEN_RX = re.compile(r"\b(?:r|our|are|ar|or)\s*(?:-|\s)\s*(?:slash|sash)\s*(?:-|\s)\s*", re.IGNORECASE)
-WORD_RX = re.compile(r"[ \t-]*([A-Za-z0-9_]+)")
+# Bounded separators keep a run of 20,000 dashes linear.
+WORD_RX = re.compile(r"[ \t-]{0,3}([A-Za-z0-9_]{1,40})")
 LIST_RX = re.compile(r"\s*(?:,|\+|&|\band\b|\bor\b)\s*(?:and\s+|or\s+)?", re.IGNORECASE)
-SUBREDDIT_WORD_RX = re.compile(
-    r"\b(?P<names>[A-Za-z0-9_]+(?:\s*(?:,|&|\band\b)\s*[A-Za-z0-9_]+)*)\s+sub(?:reddit)?s?\b", re.IGNORECASE
-)
+SUBREDDIT_WORD_RX = re.compile(r"(?<=[A-Za-z0-9_])\s+sub(?:reddit)?s?\b", re.IGNORECASE)
+# "subreddit real estate investing", "the sub called personal finance": only known names count here.
+SUBREDDIT_PREFIX_RX = re.compile(r"\bsub(?:reddit)?\s+(?:called\s+|named\s+)?", re.IGNORECASE)
+BEFORE_TOKEN_RX = re.compile(r"[A-Za-z0-9_]{1,40}|,|&|;|\+", re.IGNORECASE)
+LOOK_BACK_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -73,10 +106,15 @@ class Vocabulary:
     """Subreddit names we know, by lower-case key, keeping the display case Reddit uses."""
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
-        self.by_key: dict[str, str] = {}
-        # The workspace's own names come first so their spelling wins over the built-in list.
-        for name in [*extra, *KNOWN_SUBREDDITS]:
-            self.by_key.setdefault(name.lower(), name)
+        own = list(extra)
+        # The workspace's own names come first so their spelling wins over the built-in lists.
+        self.by_key: dict[str, str] = dict(_built_in_by_key())
+        for name in reversed(own):
+            self.by_key[name.lower()] = name
+        # Near misses are only resolved against these: a guess among hundreds of names is rarely right.
+        self.fuzzy_keys = tuple(dict.fromkeys([*(n.lower() for n in own), *_known_keys()]))
+        self.listable = frozenset(self.fuzzy_keys)
+        """Names that may follow another without their own "r/" ("r/smallbusiness, freelance")."""
 
     def exact(self, candidate: str) -> str | None:
         """The known name equal to ``candidate`` ignoring case."""
@@ -85,9 +123,16 @@ class Vocabulary:
     def closest(self, candidate: str) -> tuple[str, float] | None:
         """The most similar known name and its similarity (1 - edits / length), when similar enough."""
         key = candidate.lower()
-        if len(key) < 4:
+        if not 4 <= len(key) <= 2 * MAX_NAME_LENGTH:
             return None
-        scored = [(similarity(key, known), known) for known in self.by_key]
+        # Names whose length alone puts them below the cutoff are not compared letter by letter.
+        scored = [
+            (similarity(key, known), known)
+            for known in self.fuzzy_keys
+            if abs(len(known) - len(key)) <= (1 - FUZZY_CUTOFF) * max(len(known), len(key))
+        ]
+        if not scored:
+            return None
         score, best = max(scored, key=lambda pair: (pair[0], -len(pair[1])))
         return (self.by_key[best], score) if score >= FUZZY_CUTOFF else None
 
@@ -132,21 +177,52 @@ def _resolve_spoken(words: list[re.Match[str]], vocabulary: Vocabulary) -> tuple
 
 
 def _continuation(text: str, pos: int, vocabulary: Vocabulary) -> tuple[str, int] | None:
-    """A known name listed right after another without its own "r/": "r/smallbusiness, freelance and SaaS"."""
+    """A known name listed right after another without its own "r/": "r/smallbusiness, freelance and SaaS".
+
+    Only the short built-in list and the workspace's names count here: the popular list holds everyday words
+    (r/Budget, r/news, r/jobs), and "r/startups, budget £3" names one subreddit, not two.
+    """
     sep = LIST_RX.match(text, pos)
     if not sep:
         return None
     words = _spoken_words(text, sep.end())
     for k in range(len(words), 0, -1):
-        known = vocabulary.exact("".join(w.group(1) for w in words[:k]))
-        if known:
+        joined = "".join(w.group(1) for w in words[:k]).lower()
+        if joined in vocabulary.listable and (known := vocabulary.exact(joined)):
             return known, words[k - 1].end()
     return None
 
 
+def _names_before(text: str, end: int, vocabulary: Vocabulary) -> tuple[int, list[str]] | None:
+    """Known names listed right before "subreddit(s)": "the personal finance subreddit", "the smallbusiness
+    and freelance subs". Each listed part ends in a name (its longest known run of words); all must be known."""
+    base = max(0, end - LOOK_BACK_CHARS)
+    tokens = list(BEFORE_TOKEN_RX.finditer(text, base, end))
+    parts: list[list[re.Match[str]]] = [[]]
+    for token in tokens:
+        if token.group() in ",&;+" or token.group().lower() == "and":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    names: list[str] = []
+    start = end
+    for part in reversed([p for p in parts if p]):
+        found = None
+        for k in range(min(MAX_SPOKEN_WORDS, len(part)), 0, -1):
+            if known := vocabulary.exact("".join(t.group() for t in part[-k:])):
+                found = (part[-k].start(), known)
+                break
+        if found is None:
+            break
+        start, names = found[0], [found[1], *names]
+        if found[0] != part[0].start():
+            break  # words before the name ("what's in the"): the list starts here
+    return (start, names) if names else None
+
+
 def find_subreddits(text: str, known: Iterable[str] = ()) -> SubredditMentions:
     """Every subreddit named in ``text``, in order of mention."""
-    vocabulary = Vocabulary(known)
+    vocabulary = vocabulary_for(tuple(known))
     found = SubredditMentions()
     hits: list[tuple[int, int, list[str], FuzzyName | None]] = []
     for match in WRITTEN_RX.finditer(text):
@@ -158,10 +234,14 @@ def find_subreddits(text: str, known: Iterable[str] = ()) -> SubredditMentions:
         name, used, fuzzy = _resolve_spoken(words, vocabulary)
         hits.append((match.start(), words[used - 1].end(), [name], fuzzy))
     for match in SUBREDDIT_WORD_RX.finditer(text):
-        listed = [vocabulary.exact(n) for n in re.split(r"\s*(?:,|&|\band\b)\s*", match.group("names"))]
-        known = [n for n in listed if n]
-        if len(known) == len(listed):
-            hits.append((match.start(), match.end(), known, None))
+        if named := _names_before(text, match.start(), vocabulary):
+            hits.append((named[0], match.end(), named[1], None))
+    for match in SUBREDDIT_PREFIX_RX.finditer(text):
+        words = _spoken_words(text, match.end())
+        for k in range(len(words), 0, -1):
+            if known_name := vocabulary.exact("".join(w.group(1) for w in words[:k])):
+                hits.append((match.start(), words[k - 1].end(), [known_name], None))
+                break
     for start, end, names, fuzzy in sorted(hits, key=lambda h: h[0]):
         if any(s <= start < e for s, e in found.spans):
             continue
@@ -179,7 +259,7 @@ def find_subreddits(text: str, known: Iterable[str] = ()) -> SubredditMentions:
 def answer_subreddits(text: str, known: Iterable[str] = ()) -> SubredditMentions:
     """Subreddits in an answer to "Which subreddits?", where people drop the ``r/``: "smallbusiness and
     freelance", "small business, SaaS". Each listed part of at most three words is one name."""
-    vocabulary = Vocabulary(known)
+    vocabulary = vocabulary_for(tuple(known))
     found = SubredditMentions()
     pos = 0
     for part in re.split(r"\s*(?:,|\+|&|;|\band\b|\bor\b|\bplus\b)\s*", text):

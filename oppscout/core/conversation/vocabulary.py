@@ -15,6 +15,14 @@ RECENT_ANALYSES = 50
 # A fresh workspace still gets hotwords: the subreddits people ask about most.
 DEFAULT_SUBREDDITS = ("smallbusiness", "Entrepreneur", "startups", "freelance", "SaaS", "marketing")
 MIN_HOTWORD_SUBREDDITS = 6
+# Product-research words every workspace asks about. Without them in the prompt tiny.en hears "for churn" as
+# "for tune" or "fortune" until the workspace has asked about churn once (word error rate on the shared voice
+# notes: docs/conversations.md, bench/bench_voice_wer.py).
+DOMAIN_TOPICS = (
+    "churn", "invoicing", "onboarding", "pricing", "refunds", "payroll", "billing", "hiring", "subscriptions",
+    "cash flow",
+)  # fmt: skip
+MIN_HOTWORD_TOPICS = 8
 
 
 @dataclass(frozen=True)
@@ -25,14 +33,22 @@ class WorkspaceVocabulary:
     topics: list[str] = field(default_factory=list)
 
     def hotwords(self) -> list[str]:
-        """Hotwords for the transcriber: ``r/name`` for subreddits (padded with common ones), then topics."""
-        names = list(self.subreddits)
-        for name in DEFAULT_SUBREDDITS:
-            if len(names) >= MIN_HOTWORD_SUBREDDITS:
-                break
-            if name.lower() not in {n.lower() for n in names}:
-                names.append(name)
-        return [f"r/{n}" for n in names] + list(self.topics)
+        """Hotwords for the transcriber: ``r/name`` for subreddits, then topics; each padded with common ones
+        (subreddits people ask about most, product-research words) so a new workspace is heard well too."""
+        return [f"r/{n}" for n in _padded(self.subreddits, DEFAULT_SUBREDDITS, MIN_HOTWORD_SUBREDDITS)] + _padded(
+            self.topics, DOMAIN_TOPICS, MIN_HOTWORD_TOPICS
+        )
+
+
+def _padded(own: list[str], common: tuple[str, ...], least: int) -> list[str]:
+    """``own`` first (most recent first), then ``common`` ones not already there, until there are ``least``."""
+    out = list(own)
+    for word in common:
+        if len(out) >= least:
+            break
+        if word.lower() not in {o.lower() for o in out}:
+            out.append(word)
+    return out
 
 
 async def load_vocabulary(database: Database, workspace_id: str) -> WorkspaceVocabulary:

@@ -37,6 +37,8 @@ def test_parse_prints_request_in_camel_case(capsys: pytest.CaptureFixture[str]) 
         "threshold": None,
         "cadence": None,
         "resolved": [],
+        "unclear": [],
+        "notes": [],
     }
 
 

@@ -63,7 +63,7 @@ def test_any_message_parses_to_a_valid_draft(text: str) -> None:
     assert len({n.lower() for n in parsed.subreddits}) == len(parsed.subreddits)
     if parsed.window is not None:
         start, end = parsed.window
-        assert start <= end == NOW
+        assert start <= end <= NOW
     assert parsed.max_cost is None or parsed.max_cost >= 0
     assert parsed.threshold is None or 0 <= parsed.threshold <= 100
     assert all(k.strip() for k in parsed.keywords)

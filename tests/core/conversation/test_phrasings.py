@@ -51,7 +51,8 @@ PHRASINGS: list[tuple[str, dict[str, Any]]] = [
     ("r/sysadmin past fortnight", {"intent": S, "subreddits": ["sysadmin"], "days": 14}),
     ("r/sysadmin last quarter", {"intent": S, "subreddits": ["sysadmin"], "days": 90}),
     ("r/sysadmin this week", {"intent": S, "subreddits": ["sysadmin"], "days": 7}),
-    ("r/sysadmin this year", {"intent": S, "subreddits": ["sysadmin"], "days": 365}),
+    # "this year" is since 1 January (NOW is 29 November)
+    ("r/sysadmin this year", {"intent": S, "subreddits": ["sysadmin"], "days": 332.5}),
     ("r/sysadmin in the last couple of days", {"intent": S, "subreddits": ["sysadmin"], "days": 2}),
     ("r/sysadmin for the past few weeks", {"intent": S, "subreddits": ["sysadmin"], "days": 21}),
     ("r/sysadmin since Monday", {"intent": S, "subreddits": ["sysadmin"], "days": 6.5}),

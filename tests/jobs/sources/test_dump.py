@@ -114,3 +114,72 @@ async def _in_thread(fn: Any, *args: Any) -> Any:
     import asyncio
 
     return await asyncio.to_thread(fn, *args)
+
+
+MALFORMED = {
+    '"just a string"': "not a JSON object",
+    "[1, 2, 3]": "not a JSON object",
+    "null": "not a JSON object",
+    "{not json": "not JSON",
+    "[" * 100_000 + "]" * 100_000: "nested too deeply",
+    '{"id": "a", "subreddit": "x", "author": "u", "title": "t", "created_utc": 1e20}': "created_utc out of range",
+    '{"id": "a", "subreddit": "x", "author": "u", "title": "t", "created_utc": NaN}': "created_utc out of range",
+    '{"id": "a", "subreddit": "x", "author": "u", "title": "t", "created_utc": "soon"}': "unreadable created_utc",
+    '{"id": "a", "subreddit": "x", "author": "u", "title": "t", "created_utc": 1, "score": 36893488147419103232}': (
+        "score not a 64-bit number"
+    ),
+    '{"id": "a", "subreddit": "x", "author": "u", "title": "t", "created_utc": 1, "num_comments": "many"}': (
+        "num_comments not a 64-bit number"
+    ),
+    '{"id": "a", "author": "u", "title": "t", "created_utc": 1}': "missing or bad field (KeyError)",
+    '{"kind": "t5", "data": {"display_name": "x"}}': "not a post or comment",
+}
+
+
+@pytest.mark.parametrize("suffix", [".ndjson", ".zst"])
+async def test_malformed_lines_are_skipped_and_counted_by_reason(
+    database: Database, shared_dir: Path, tmp_path: Path, suffix: str
+) -> None:
+    _, good = dump_lines(shared_dir, posts=5)
+    path = write_dump(tmp_path / f"d{suffix}", good[:5] + list(MALFORMED) + good[5:])
+
+    report = await import_dump(database, path)
+
+    assert report.posts == 5
+    expected: dict[str, int] = {}
+    for reason in [*MALFORMED.values(), "not JSON"]:  # dump_lines adds one "{not json" of its own
+        expected[reason] = expected.get(reason, 0) + 1
+    expected["deleted, removed, by a bot or near-empty"] = 2  # c3 (AutoModerator) and c4 ([deleted])
+    assert dict(report.reasons) == expected
+    assert report.skipped == sum(expected.values())
+    assert "2 not JSON" in report.summary() and "2 created_utc out of range" in report.summary()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"this is not zstd at all\n" * 20, "is not a readable zstd file"),
+        (None, "is truncated"),
+    ],
+)
+def test_an_unreadable_dump_fails_with_one_clear_line(
+    settings: Settings,
+    shared_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes | None,
+    message: str,
+) -> None:
+    path = tmp_path / "RS_bad.zst"
+    if content is None:
+        _, lines = dump_lines(shared_dir)
+        whole = zstandard.ZstdCompressor().compress(("\n".join(lines) + "\n").encode())
+        content = whole[: len(whole) // 2]
+    path.write_bytes(content)
+
+    code = cmd_import(settings, argparse.Namespace(file=str(path)))
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.count("\n") == 1 and message in captured.err and str(path) in captured.err
+    assert "Imported" not in captured.out
