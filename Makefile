@@ -25,8 +25,9 @@ test: setup
 	$(UV) run pytest
 
 # The database-backed tests again, on a PostgreSQL server (scripts/postgres starts one locally).
+# tests/core/analysis is left out: the engine's tests never touch a database.
 test-postgres: setup
-	OPPSCOUT_TEST_DATABASE_URL=$(PG_TEST_URL) $(UV) run pytest tests/core tests/jobs
+	OPPSCOUT_TEST_DATABASE_URL=$(PG_TEST_URL) $(UV) run pytest tests/core tests/jobs --ignore=tests/core/analysis
 
 lint: setup
 	$(UV) run ruff check .
