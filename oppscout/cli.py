@@ -153,7 +153,12 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     _logging(settings, quiet=True)
     results = asyncio.run(run_checks(settings))
     console = Console()
-    marks = {"ok": "[green]✔ ok[/green]", "off": "[dim]– off[/dim]", "down": "[red]✖ down[/red]"}
+    marks = {
+        "ok": "[green]✔ ok[/green]",
+        "off": "[dim]– off[/dim]",
+        "warn": "[yellow]! warn[/yellow]",
+        "down": "[red]✖ down[/red]",
+    }
     for check in results:
         console.print(f"{marks[check.state]}  {check.name:<12} {check.detail}")
     return 1 if any(c.state == "down" for c in results) else 0

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
     model_prices: dict[str, ModelPrice] = Field(default_factory=_default_prices)
+    llm_free: bool = Field(
+        default=False,
+        description="The LLM endpoint costs nothing (a local server): its calls are not priced. Without this, "
+        "a model missing from model_prices is not called.",
+    )
     openai_embedding_model: str | None = Field(
         default=None, description="Embeddings model for grouping themes; local TF-IDF when unset."
     )

@@ -79,6 +79,11 @@ async def merge_by_meaning(
     rest = [t for t in ranked if t not in candidates]
     if len(candidates) < 2:
         return themes, None
+    if not prices.prices_model(embedder.model):
+        return (
+            themes,
+            f"Themes were grouped by shared words only: the embeddings model '{embedder.model}' has no price.",
+        )
     texts = [describe(t) for t in candidates]
     digest = hashlib.sha256("\n".join([embedder.model, *texts]).encode()).hexdigest()[:16]
     key = f"emb:{budget.governor.analysis_id}:{digest}"

@@ -25,7 +25,7 @@ from oppscout.core.analysis.budget import AnalysisBudget
 from oppscout.core.analysis.engine import MAX_QUOTE_CHARS, MAX_QUOTES, Excerpt, LocalAnalysis, LocalEngine, excerpts
 from oppscout.core.contract import AnalysisRequest, Opportunity, OpportunityResults, Quote
 from oppscout.core.corpus import RedditItem
-from oppscout.core.costs import PriceTable
+from oppscout.core.costs import PriceTable, unpriced_note
 from oppscout.core.errors import BudgetExceededError
 
 EXCERPTS_PER_THEME = 6
@@ -233,6 +233,9 @@ class SynthesisEngine:
         results = local.results
         if budget is None:
             results.notes.append("The LLM was not used: this run has no budget to charge it to.")
+            return results
+        if not self.prices.prices_model(self.chat.model):
+            results.notes.append(unpriced_note(self.chat.model))
             return results
         await self._synthesize(local, budget)
         return results

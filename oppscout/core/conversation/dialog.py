@@ -22,7 +22,6 @@ from oppscout.core.conversation.estimate import Estimate, VolumeHint, estimate
 from oppscout.core.conversation.parser import Intent, ParsedMessage, parse
 from oppscout.core.conversation.subreddit_names import answer_subreddits
 from oppscout.core.costs import PriceTable
-from oppscout.core.errors import BudgetExceededError
 from oppscout.core.settings import Settings
 
 YES = re.compile(
@@ -106,7 +105,7 @@ class Dialog:
         self.volume = volume
         self.confirm_always = confirm_always
         self.now = now
-        self.prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
+        self.prices = PriceTable.from_settings(settings)
 
     def read(self, text: str, state: dict[str, Any], known_subreddits: Iterable[str] = ()) -> ParsedMessage | None:
         """What the dialog takes ``text`` to say in this state; None for a yes or no to a confirmation."""
@@ -236,20 +235,17 @@ class Dialog:
         return estimate(request, self.prices, llm_range=self._llm_range(), volume=volume)
 
     def _llm_range(self) -> tuple[Decimal, Decimal]:
-        if not self.settings.openai_base_url:
-            return Decimal("0"), Decimal("0")
         settings = self.settings
-        try:
-            return synthesis_range(
-                self.prices,
-                settings.openai_model,
-                settings.llm_max_themes,
-                settings.llm_max_output_tokens,
-                settings.llm_max_attempts,
-            )
-        except BudgetExceededError:
-            # No price for the model: the analysis will not call it, so nothing to add.
+        if not settings.openai_base_url or not self.prices.prices_model(settings.openai_model):
+            # No LLM, or an unpriced one the analysis will not call: nothing to add.
             return Decimal("0"), Decimal("0")
+        return synthesis_range(
+            self.prices,
+            settings.openai_model,
+            settings.llm_max_themes,
+            settings.llm_max_output_tokens,
+            settings.llm_max_attempts,
+        )
 
 
 def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:

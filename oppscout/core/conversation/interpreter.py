@@ -85,6 +85,9 @@ class RequestInterpreter:
 
     async def interpret(self, text: str, now: datetime, parsed: ParsedMessage) -> Interpretation:
         """``parsed`` with the gaps the model could fill; unchanged (and free) when the call is skipped or fails."""
+        if not self.prices.prices_model(self.model.model):
+            log.info("LLM parse skipped: the model %s has no price", self.model.model)
+            return Interpretation(parsed)
         if self.estimate(text) > self.max_cost:
             log.info("LLM parse skipped: estimate above %s", self.max_cost)
             return Interpretation(parsed)

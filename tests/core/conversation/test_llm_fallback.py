@@ -84,3 +84,18 @@ async def test_invented_subreddit_names_are_rejected(runtime: Runtime, openai_se
     outcome = await service(runtime, openai_server).handle(THREAD, "look into what bakers say about flour")
     assert outcome.parsed is not None and outcome.parsed.subreddits == ["ok_name"]
     assert outcome.parsed.keywords == ["flour"]  # the deterministic keyword stands
+
+
+async def test_an_unpriced_model_is_not_asked_and_the_estimate_still_shows(
+    runtime: Runtime, openai_server: OpenAIServer
+) -> None:
+    client = AsyncOpenAI(api_key="sk-test", base_url=openai_server.base_url, timeout=2.0, max_retries=0)
+    settings = runtime.settings.model_copy(update={"openai_base_url": openai_server.base_url, "openai_model": "local"})
+    interpreter = RequestInterpreter(OpenAIChatModel(client, "local"), PriceTable.from_settings(settings))
+    chat = ChatService(
+        runtime.database, runtime.service, Dialog(settings, confirm_always=True), interpreter=interpreter
+    )
+    outcome = await chat.handle(THREAD, "r/smallbusiness r/freelance about invoices what do small shop owners say")
+    assert openai_server.state.chats() == []
+    assert outcome.parse_cost == 0
+    assert any("Estimate: " in m for m in outcome.messages), outcome.messages

@@ -9,7 +9,7 @@ from oppscout.core.analysis.budget import AnalysisBudget, MemoryCache, StageChec
 from oppscout.core.analysis.synthesis import SYSTEM, SynthesisEngine
 from oppscout.core.contract import AnalysisRequest, OpportunityResults, Stage
 from oppscout.core.corpus import ItemKind, RedditItem, comment_permalink
-from oppscout.core.costs import CostGovernor, CostWarning
+from oppscout.core.costs import CostGovernor, CostWarning, PriceTable
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.ledger import SqlLedger
 from oppscout.core.db.repositories.stage_jobs import StageJobRepository
@@ -202,3 +202,28 @@ async def test_without_a_budget_the_llm_is_not_called(engine: SynthesisEngine, o
     assert openai_server.state.chats() == []
     assert results.engine == "local"
     assert results.notes
+
+
+async def test_an_unpriced_model_is_never_called_and_the_results_say_why_once(
+    engine: SynthesisEngine, openai_server: OpenAIServer, database: Database
+) -> None:
+    engine.prices = PriceTable({})
+    items, req = await _items()
+    results = await engine.analyze(items, req, await _budget(database, req))
+    assert openai_server.state.chats() == []
+    assert results.engine == "local"
+    notes = [n for n in results.notes if "LLM" in n]
+    assert len(notes) == 1 and "has no price" in notes[0] and "OPPSCOUT_LLM_FREE" in notes[0]
+    assert not any("Stopped calling" in n for n in results.notes)
+
+
+async def test_a_server_declared_free_is_used_and_costs_nothing(
+    engine: SynthesisEngine, openai_server: OpenAIServer, database: Database
+) -> None:
+    engine.prices = PriceTable({}, llm_free=True)
+    items, req = await _items()
+    budget = await _budget(database, req, amount="0")
+    results = await engine.analyze(items, req, budget)
+    assert results.engine == "local+llm"
+    totals = await budget.governor.totals()
+    assert totals.spent == 0 and totals.tokens_in > 0
