@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from bench.corpus_2013 import build
 from oppscout.core.analysis.budget import AnalysisBudget, MemoryCache
 from oppscout.core.analysis.engine import PRODUCT_SIGNALS
+from oppscout.core.analysis.llm_call import OutputFormat
 from oppscout.core.analysis.signals import detect, is_usable
 from oppscout.core.analysis.synthesis import SYSTEM, ChatReply, SynthesisEngine, estimate_tokens, per_post_message
 from oppscout.core.contract import AnalysisRequest, utcnow
@@ -37,7 +39,12 @@ class CountingChat:
         self.tokens_in = 0
         self.calls = 0
 
-    async def complete(self, system: str, user: str, *, max_tokens: int, schema: dict[str, Any]) -> ChatReply:
+    async def count_tokens(self, texts: Sequence[str]) -> int | None:
+        return None
+
+    async def complete(
+        self, system: str, user: str, *, max_tokens: int, schema: dict[str, Any], output: OutputFormat = "json_schema"
+    ) -> ChatReply:
         tokens = estimate_tokens(system, user)
         self.tokens_in += tokens
         self.calls += 1

@@ -1,10 +1,15 @@
 """A fake OpenAI-compatible API on 127.0.0.1 for the real openai client.
 
 It serves ``POST /v1/chat/completions`` (structured output in ``choices[0].message.content`` and
-``usage``), ``POST /v1/embeddings`` and ``GET /v1/models``. By default a chat reply is a well-formed
-opportunity for each theme in the request's data block: its first excerpt quoted verbatim, plus one quote that was
-never said (so tests can see non-verbatim quotes dropped). Tests script the next replies: an HTTP status
-(429, 500), a delay longer than the client's timeout, malformed JSON, or exact usage figures.
+``usage``), ``POST /v1/embeddings``, ``GET /v1/models`` and, like llama.cpp's server, ``POST /tokenize`` at
+the root (off with ``tokenizer=False``; it counts one token per UTF-8 byte, the densest byte-level tokenizer).
+By default a chat reply is a well-formed opportunity for each theme in the request's data block: its first
+excerpt quoted verbatim, plus one quote that was never said (so tests can see non-verbatim quotes dropped).
+Tests script the next replies: an HTTP status (429, 500), a delay longer than the client's timeout,
+malformed JSON, exact usage figures, a reply cut off at ``max_tokens``, a 200 with an HTML page, no usage.
+Server-wide behaviours: ``refuse_json_schema`` (HTTP 500 for ``response_format: json_schema``, as
+llama-cpp-python's server does) and ``deterministic`` (the same request always gets the same answer, as at
+temperature 0: the first scripted reply for a request is remembered and repeated).
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ class Scripted:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     omit_usage: bool = False
+    html: bool = False
+    """Answer 200 with an HTML page (a proxy's error page), not JSON."""
+    truncated: bool = False
+    """Cut the content at ``max_tokens`` (four characters a token) with ``finish_reason: length``."""
 
 
 @dataclass
@@ -53,6 +62,10 @@ class FakeOpenAI:
     embed_rule: Callable[[str], list[float]] | None = None
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    tokenizer: bool = True
+    refuse_json_schema: bool = False
+    deterministic: bool = False
+    remembered: dict[str, Scripted] = field(default_factory=dict)
 
     def then(self, *replies: Scripted) -> None:
         """Queue replies for the next chat calls, in order."""
@@ -63,9 +76,16 @@ class FakeOpenAI:
         """The chat completion requests received so far."""
         return [r for r in self.received if r.path.endswith("/chat/completions")]
 
-    def next_script(self) -> Scripted:
+    def next_script(self, body: dict[str, Any] | None = None) -> Scripted:
+        """The reply for this request: the remembered one in deterministic mode, else the next scripted one."""
+        request = json.dumps(body, sort_keys=True) if body is not None else ""
         with self.lock:
-            return self.script.popleft() if self.script else Scripted()
+            if self.deterministic and request in self.remembered:
+                return self.remembered[request]
+            script = self.script.popleft() if self.script else Scripted()
+            if self.deterministic:
+                self.remembered[request] = script
+            return script
 
 
 def data_block(user_message: str) -> dict[str, Any]:
@@ -141,6 +161,8 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             state.received.append(Received(self.path, body, self.headers.get("Authorization", "")))
             if not self.headers.get("Authorization", "").startswith("Bearer "):
                 self._send(401, {"error": {"message": "missing key", "type": "invalid_request_error"}})
+            elif self.path == "/tokenize" and state.tokenizer:
+                self._send(200, {"tokens": list(str(body.get("content", "")).encode())})
             elif self.path.endswith("/chat/completions"):
                 self._chat(body)
             elif self.path.endswith("/embeddings"):
@@ -161,14 +183,29 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": {"message": "no such route", "type": "invalid_request_error"}})
 
         def _chat(self, body: dict[str, Any]) -> None:
-            script = state.next_script()
+            script = state.next_script(body)
             if script.delay:
                 time.sleep(script.delay)
+            schema_asked = (body.get("response_format") or {}).get("type") == "json_schema"
+            if state.refuse_json_schema and schema_asked:
+                self._send(500, {"error": {"message": "json_schema is not supported", "type": "server_error"}})
+                return
+            if script.html:
+                raw = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+                return
             if script.status != 200:
                 kind = "rate_limit_exceeded" if script.status == 429 else "server_error"
                 self._send(script.status, {"error": {"message": f"scripted {script.status}", "type": kind}})
                 return
             content = script.content if script.content is not None else default_answer(body)
+            finish = "stop"
+            if script.truncated:
+                content, finish = content[: int(body.get("max_tokens", 0)) * 4], "length"
             prompt = sum(math.ceil(len(m["content"]) / 4) for m in body["messages"])
             usage = {
                 "prompt_tokens": script.prompt_tokens if script.prompt_tokens is not None else prompt,
@@ -183,7 +220,7 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 "created": int(time.time()),
                 "model": body.get("model", "fake"),
                 "choices": [
-                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                    {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}
                 ],
             }
             if not script.omit_usage:

@@ -10,28 +10,32 @@ returns is kept only if it is a verbatim substring of collected text.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
 from oppscout.core.analysis.budget import AnalysisBudget
 from oppscout.core.analysis.engine import MAX_QUOTE_CHARS, MAX_QUOTES, Excerpt, LocalAnalysis, LocalEngine, excerpts
+from oppscout.core.analysis.llm_call import (
+    ChatModel,
+    ChatReply,
+    InvalidAnswer,
+    LlmCallError,
+    PaidCall,
+    byte_bound,
+    estimate_tokens,
+)
 from oppscout.core.contract import AnalysisRequest, Opportunity, OpportunityResults, Quote
 from oppscout.core.corpus import RedditItem
 from oppscout.core.costs import PriceTable, unpriced_note
 from oppscout.core.errors import BudgetExceededError
 
 EXCERPTS_PER_THEME = 6
-CHARS_PER_TOKEN = 4
-# Chat formatting the provider adds around each message, in tokens.
-MESSAGE_OVERHEAD = 8
 
 SYSTEM = """You find product opportunities in what people wrote on Reddit.
 The user message holds numbered themes, each with a working title and excerpts, as JSON between
@@ -70,37 +74,19 @@ class SynthesisReply(BaseModel):
 
 SCHEMA: dict[str, Any] = SynthesisReply.model_json_schema()
 
-
-@dataclass(frozen=True)
-class ChatReply:
-    """A model's answer and the tokens the provider counted."""
-
-    content: str
-    tokens_in: int
-    tokens_out: int
+__all__ = ["SCHEMA", "SYSTEM", "ChatModel", "ChatReply", "LlmCallError", "SynthesisEngine", "estimate_tokens"]
 
 
-class LlmCallError(Exception):
-    """A call failed; ``transient`` (timeout, 429, 5xx) means trying again may work."""
-
-    def __init__(self, message: str, *, transient: bool) -> None:
-        super().__init__(message)
-        self.transient = transient
-
-
-class ChatModel(Protocol):
-    """An OpenAI-compatible chat endpoint, as synthesis needs it."""
-
-    model: str
-
-    async def complete(self, system: str, user: str, *, max_tokens: int, schema: dict[str, Any]) -> ChatReply:
-        """One completion with structured output; raises ``LlmCallError``."""
-        ...
-
-
-def estimate_tokens(*texts: str) -> int:
-    """A cautious token count: about four characters a token, rounded up, plus message framing."""
-    return sum(math.ceil(len(t) / CHARS_PER_TOKEN) + MESSAGE_OVERHEAD for t in texts)
+def parse_reply(content: str) -> SynthesisReply:
+    """The model's answer, or ``InvalidAnswer`` naming what is wrong (never echoing the answer itself)."""
+    try:
+        return SynthesisReply.model_validate_json(content)
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(part) for part in e['loc']) or 'reply'}: {e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)[:5]
+        ]
+        raise InvalidAnswer("; ".join(problems)) from error
 
 
 @dataclass(frozen=True)
@@ -195,7 +181,10 @@ def synthesis_range(
     High: the longest excerpts, full output, and every retry.
     """
     typical = estimate_tokens(SYSTEM, "x" * (max_themes * (EXCERPTS_PER_THEME * 120 + 120)))
-    longest = estimate_tokens(SYSTEM, "x" * (max_themes * (EXCERPTS_PER_THEME * (MAX_QUOTE_CHARS + 10) + 200)))
+    # The high end is what reservations may hold: the byte bound of the longest excerpts and the schema.
+    longest = byte_bound(
+        SYSTEM, "x" * (max_themes * (EXCERPTS_PER_THEME * (MAX_QUOTE_CHARS + 10) + 200)), json.dumps(SCHEMA)
+    )
     low = prices.llm_cost(model, typical, max_themes * max_output_tokens // 3)
     high = prices.llm_cost(model, longest, max_themes * max_output_tokens) * max_attempts
     return low, high
@@ -224,6 +213,8 @@ class SynthesisEngine:
         self.max_output_tokens = max_output_tokens
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.attempts = 0
+        """Paid attempts made so far (retries included), for benchmarks."""
 
     async def analyze(
         self, items: Sequence[RedditItem], request: AnalysisRequest, budget: AnalysisBudget | None = None
@@ -281,38 +272,13 @@ class SynthesisEngine:
             results.notes.append(f"{written} top opportunities were written up by {self.chat.model}.")
 
     async def _call(self, message: str, budget: AnalysisBudget, *, outputs: int = 1) -> SynthesisReply:
-        """One batch's synthesis: reuse a stored answer, or pay for bounded attempts."""
+        """One batch's synthesis: reuse a stored answer, or pay for bounded attempts that each change something."""
         key = call_key(budget.governor.analysis_id, self.chat.model, message)
         stored = await budget.cache.get(key)
         if stored is not None:
             return SynthesisReply.model_validate(stored)
-        max_tokens = self.max_output_tokens * outputs
-        last: LlmCallError | None = None
-        for attempt in range(self.max_attempts):
-            if attempt:
-                await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
-            tokens_in = estimate_tokens(SYSTEM, message)
-            most = self.prices.llm_cost(self.chat.model, tokens_in, max_tokens)
-            reservation = await budget.governor.reserve(f"{key}:{attempt}", most, "llm")
-            try:
-                reply = await self.chat.complete(SYSTEM, message, max_tokens=max_tokens, schema=SCHEMA)
-            except LlmCallError as error:
-                # Nothing came back, so nothing is owed: give the money back and maybe try again.
-                await budget.governor.release(reservation)
-                last = error
-                if not error.transient:
-                    break
-                continue
-            actual = self.prices.llm_cost(self.chat.model, reply.tokens_in, reply.tokens_out)
-            warnings = await budget.governor.settle(
-                reservation, actual, tokens_in=reply.tokens_in, tokens_out=reply.tokens_out
-            )
-            await budget.announce(warnings)
-            try:
-                parsed = SynthesisReply.model_validate_json(reply.content)
-            except ValidationError:
-                last = LlmCallError("its reply did not match the expected format", transient=True)
-                continue
-            await budget.cache.put(key, parsed.model_dump(mode="json"))
-            return parsed
-        raise last or LlmCallError("no attempt was made", transient=False)
+        call = PaidCall(self.chat, self.prices, SCHEMA, self.max_attempts, self.backoff_seconds)
+        parsed, attempts = await call.run(key, SYSTEM, message, self.max_output_tokens * outputs, budget, parse_reply)
+        self.attempts += attempts
+        await budget.cache.put(key, parsed.model_dump(mode="json"))
+        return parsed

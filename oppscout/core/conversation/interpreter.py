@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from oppscout.core.analysis.synthesis import ChatModel, LlmCallError, estimate_tokens
+from oppscout.core.analysis.llm_call import ChatModel, LlmCallError, byte_bound
 from oppscout.core.contract.request import SUBREDDIT_PATTERN
 from oppscout.core.conversation.parser import Intent, ParsedMessage
 from oppscout.core.costs import PriceTable
@@ -81,27 +81,34 @@ class RequestInterpreter:
 
     def estimate(self, text: str) -> Decimal:
         """The most this message's reading can cost."""
-        return self.prices.llm_cost(self.model.model, estimate_tokens(SYSTEM, text), MAX_OUTPUT_TOKENS)
+        return self.prices.llm_cost(self.model.model, byte_bound(SYSTEM, text, json.dumps(SCHEMA)), MAX_OUTPUT_TOKENS)
 
     async def interpret(self, text: str, now: datetime, parsed: ParsedMessage) -> Interpretation:
         """``parsed`` with the gaps the model could fill; unchanged (and free) when the call is skipped or fails."""
         if not self.prices.prices_model(self.model.model):
             log.info("LLM parse skipped: the model %s has no price", self.model.model)
             return Interpretation(parsed)
-        if self.estimate(text) > self.max_cost:
+        most = self.estimate(text)
+        if most > self.max_cost:
             log.info("LLM parse skipped: estimate above %s", self.max_cost)
             return Interpretation(parsed)
         try:
             reply = await self.model.complete(SYSTEM, text, max_tokens=MAX_OUTPUT_TOKENS, schema=SCHEMA)
         except LlmCallError as error:
-            log.warning("LLM parse failed: %s", error)
-            return Interpretation(parsed)
-        cost = self.prices.llm_cost(self.model.model, reply.tokens_in, reply.tokens_out)
-        result = Interpretation(parsed, cost=cost, tokens_in=reply.tokens_in, tokens_out=reply.tokens_out)
+            # Logged at INFO: the console chat shares the terminal, and the user is simply asked instead.
+            log.info("LLM parse failed: %s", error)
+            # A call that may have run (a timeout, garbage) costs what it could have cost.
+            return Interpretation(parsed, cost=most if error.billed else Decimal("0"))
+        if reply.tokens_in is None or reply.tokens_out is None:
+            cost, tokens_in, tokens_out = most, 0, 0
+        else:
+            tokens_in, tokens_out = reply.tokens_in, reply.tokens_out
+            cost = min(most, self.prices.llm_cost(self.model.model, tokens_in, tokens_out))
+        result = Interpretation(parsed, cost=cost, tokens_in=tokens_in, tokens_out=tokens_out)
         try:
             reading = LlmReading.model_validate(json.loads(reply.content))
         except (ValueError, ValidationError) as error:
-            log.warning("LLM parse unreadable: %s", error)
+            log.info("LLM parse unreadable: %s", error)
             return result
         result.parsed, result.filled = fill(parsed, reading, now)
         result.parsed.llm_fields = list(result.filled)
