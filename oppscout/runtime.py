@@ -142,13 +142,13 @@ def build_interpreter(settings: Settings) -> RequestInterpreter | None:
     if not settings.openai_base_url:
         return None
     from oppscout.core.costs import PriceTable
-    from oppscout.jobs.llm.client import OpenAIChatModel, openai_client
+    from oppscout.jobs.llm.client import chat_model
 
     prices = PriceTable.from_settings(settings)
     if not prices.prices_model(settings.openai_model):
         # The engine's start-up line already says why; reading messages just stays deterministic.
         return None
-    return RequestInterpreter(OpenAIChatModel(openai_client(settings), settings.openai_model), prices)
+    return RequestInterpreter(chat_model(settings), prices)
 
 
 def build_engine(settings: Settings, *, health_store: ReportStore | None = None) -> AnalysisEngine:
@@ -161,7 +161,7 @@ def build_engine(settings: Settings, *, health_store: ReportStore | None = None)
     from oppscout.core.analysis.synthesis import SynthesisEngine
     from oppscout.core.costs import PriceTable, unpriced_note
     from oppscout.jobs.health_reporter import ComponentReporter
-    from oppscout.jobs.llm.client import OpenAIChatModel, OpenAIEmbeddings, openai_client
+    from oppscout.jobs.llm.client import OpenAIEmbeddings, chat_model, openai_client
 
     client = openai_client(settings)
     prices = PriceTable.from_settings(settings)
@@ -170,7 +170,7 @@ def build_engine(settings: Settings, *, health_store: ReportStore | None = None)
         log.warning("%s", unpriced_note(settings.openai_model))
     embedder = OpenAIEmbeddings(client, settings.openai_embedding_model) if settings.openai_embedding_model else None
     reporter = ComponentReporter(health_store, Component.AI_PROCESSOR) if health_store is not None else None
-    chat = OpenAIChatModel(client, settings.openai_model, reporter=reporter, give_up_after=settings.llm_max_attempts)
+    chat = chat_model(settings, client, reporter=reporter)
     return SynthesisEngine(
         chat,
         prices,

@@ -30,6 +30,19 @@ class UnpricedModelError(BudgetExceededError):
     """A model has no price and the endpoint is not declared free, so its calls cannot be capped."""
 
 
+def money(amount: Decimal) -> str:
+    """Dollars with enough digits to show a tiny amount: $2.50, $0.0075, $0.000834 (never "$0.00" for spend)."""
+    if amount == 0:
+        return "$0"
+    if abs(amount) >= 1:
+        return f"${amount:.2f}"
+    # Two significant digits, at least cents, trailing zeros past the cents dropped.
+    digits = min(8, max(2, -abs(amount).adjusted() + 1))
+    whole, _, fraction = f"{amount:.{digits}f}".partition(".")
+    fraction = fraction.rstrip("0").ljust(2, "0")
+    return f"${whole}.{fraction}"
+
+
 def unpriced_note(model: str) -> str:
     """The one line that says why an unpriced model is not called, and the two ways to fix it."""
     return (

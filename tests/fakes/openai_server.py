@@ -6,7 +6,8 @@ the root (off with ``tokenizer=False``; it counts one token per UTF-8 byte, the 
 By default a chat reply is a well-formed opportunity for each theme in the request's data block: its first
 excerpt quoted verbatim, plus one quote that was never said (so tests can see non-verbatim quotes dropped).
 Tests script the next replies: an HTTP status (429, 500), a delay longer than the client's timeout,
-malformed JSON, exact usage figures, a reply cut off at ``max_tokens``, a 200 with an HTML page, no usage.
+malformed JSON, exact usage figures, a reply cut off at ``max_tokens``, a 200 with an HTML page, no usage,
+and for streamed requests a steady pace per chunk or a stall mid-answer (hang-ups are counted).
 Server-wide behaviours: ``refuse_json_schema`` (HTTP 500 for ``response_format: json_schema``, as
 llama-cpp-python's server does) and ``deterministic`` (the same request always gets the same answer, as at
 temperature 0: the first scripted reply for a request is remembered and repeated).
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+STREAM_PIECE = 40
+"""Characters of content in one streamed chunk."""
 INVENTED_QUOTE = "Honestly I would pay anything for a robot accountant that reads my mind."
 
 
@@ -42,6 +45,13 @@ class Scripted:
     """Answer 200 with an HTML page (a proxy's error page), not JSON."""
     truncated: bool = False
     """Cut the content at ``max_tokens`` (four characters a token) with ``finish_reason: length``."""
+    rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    """Change the default answer (parsed JSON) before it is sent: duplicate numbers, a hijacked title."""
+    chunk_delay: float = 0.0
+    """When streamed: the pause before each chunk (a slow CPU server writing steadily)."""
+    stall_after: int | None = None
+    stall: float = 0.0
+    """When streamed: go silent for ``stall`` seconds after this many chunks (a server that hangs mid-answer)."""
 
 
 @dataclass
@@ -66,6 +76,8 @@ class FakeOpenAI:
     refuse_json_schema: bool = False
     deterministic: bool = False
     remembered: dict[str, Scripted] = field(default_factory=dict)
+    chunks_sent: int = 0
+    disconnects: int = 0
 
     def then(self, *replies: Scripted) -> None:
         """Queue replies for the next chat calls, in order."""
@@ -107,12 +119,12 @@ def default_answer(body: dict[str, Any]) -> str:
         {
             "n": theme["n"],
             "title": f"Synthesised: {theme.get('working_title', 'Opportunity')}"[:100],
-            "problem": "People describe this problem repeatedly.",
+            "problem": f"People describe {theme.get('working_title', 'this problem').lower()} repeatedly.",
             "who": "Owners of small businesses",
             "workarounds": ["spreadsheets"],
             "solutions_mentioned": [],
             "willingness_to_pay": "Several say they would pay.",
-            "product_idea": "A focused tool that does this one job.",
+            "product_idea": f"A focused tool for {theme.get('working_title', 'this job').lower()}.",
             "confidence": 0.7,
             "quotes": [*theme.get("excerpts", [])[:1], INVENTED_QUOTE],
         }
@@ -203,6 +215,8 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send(script.status, {"error": {"message": f"scripted {script.status}", "type": kind}})
                 return
             content = script.content if script.content is not None else default_answer(body)
+            if script.rewrite is not None:
+                content = json.dumps(script.rewrite(json.loads(content)))
             finish = "stop"
             if script.truncated:
                 content, finish = content[: int(body.get("max_tokens", 0)) * 4], "length"
@@ -223,9 +237,45 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}
                 ],
             }
+            if body.get("stream"):
+                self._stream(body, script, content, finish, None if script.omit_usage else usage)
+                return
             if not script.omit_usage:
                 payload["usage"] = usage
             self._send(200, payload)
+
+        def _stream(
+            self, body: dict[str, Any], script: Scripted, content: str, finish: str, usage: dict[str, int] | None
+        ) -> None:
+            """Server-sent events as OpenAI sends them: content deltas, the finish reason, then usage if asked."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            base = {"id": "chatcmpl-stream", "object": "chat.completion.chunk", "created": 0, "model": body["model"]}
+            pieces = [content[i : i + STREAM_PIECE] for i in range(0, len(content), STREAM_PIECE)] or [""]
+            events: list[dict[str, Any]] = [
+                {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                for piece in pieces
+            ]
+            events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+            if usage is not None and (body.get("stream_options") or {}).get("include_usage"):
+                events.append({**base, "choices": [], "usage": usage})
+            try:
+                for number, event in enumerate(events):
+                    if script.stall_after is not None and number == script.stall_after:
+                        time.sleep(script.stall)
+                    elif script.chunk_delay:
+                        time.sleep(script.chunk_delay)
+                    self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                    self.wfile.flush()
+                    with state.lock:
+                        state.chunks_sent += 1
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                # The client hung up: a real server stops generating here.
+                with state.lock:
+                    state.disconnects += 1
 
     return Handler
 

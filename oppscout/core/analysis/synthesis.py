@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from oppscout.core.analysis.budget import AnalysisBudget
 from oppscout.core.analysis.engine import MAX_QUOTE_CHARS, MAX_QUOTES, Excerpt, LocalAnalysis, LocalEngine, excerpts
+from oppscout.core.analysis.grounding import about, distinct, unique_entries, vocabulary
 from oppscout.core.analysis.llm_call import (
     ChatModel,
     ChatReply,
@@ -32,7 +33,7 @@ from oppscout.core.analysis.llm_call import (
 )
 from oppscout.core.contract import AnalysisRequest, Opportunity, OpportunityResults, Quote
 from oppscout.core.corpus import RedditItem
-from oppscout.core.costs import PriceTable, unpriced_note
+from oppscout.core.costs import PriceTable, money, unpriced_note
 from oppscout.core.errors import BudgetExceededError
 
 EXCERPTS_PER_THEME = 6
@@ -146,24 +147,41 @@ def verified_quotes(candidates: Sequence[str], items: Sequence[RedditItem]) -> l
     return quotes
 
 
-def merge(opportunity: Opportunity, synthesis: Synthesis, items: Sequence[RedditItem]) -> Opportunity:
-    """The local opportunity rewritten by the model, keeping the local score and evidence."""
+def merge(
+    opportunity: Opportunity, synthesis: Synthesis, items: Sequence[RedditItem], words: set[str] | None = None
+) -> Opportunity | None:
+    """The local opportunity rewritten by the model, keeping the local score and evidence.
+
+    With the theme's ``words``, a write-up whose title is not about the theme is refused (None: the
+    local write-up stays), and a problem or product idea that is not about it falls back to the local
+    problem or to no idea.
+    """
+    title, problem, idea = synthesis.title.strip(), synthesis.problem.strip(), synthesis.product_idea.strip()
+    if words is not None:
+        if not about(title, words):
+            return None
+        problem = problem if about(problem, words) else ""
+        idea = idea if about(idea, words) else ""
     quotes = verified_quotes(synthesis.quotes, items)
     seen = {q.text for q in quotes}
     quotes += [q for q in opportunity.quotes if q.text not in seen]
     return opportunity.model_copy(
         update={
-            "title": synthesis.title.strip() or opportunity.title,
-            "problem": synthesis.problem.strip() or opportunity.problem,
-            "product_idea": synthesis.product_idea.strip() or None,
+            "title": title or opportunity.title,
+            "problem": problem or opportunity.problem,
+            "product_idea": idea or None,
             "who_has_it": synthesis.who.strip() or None,
-            "workarounds": [w.strip() for w in synthesis.workarounds if w.strip()],
-            "solutions_mentioned": [m.strip() for m in synthesis.solutions_mentioned if m.strip()],
+            "workarounds": distinct(synthesis.workarounds),
+            "solutions_mentioned": distinct(synthesis.solutions_mentioned),
             "willingness_to_pay": synthesis.willingness_to_pay.strip() or None,
             "confidence": synthesis.confidence,
             "quotes": quotes[:MAX_QUOTES],
         }
     )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def call_key(analysis_id: str, model: str, message: str) -> str:
@@ -237,7 +255,7 @@ class SynthesisEngine:
             ThemeBrief(n + 1, o.title, o.key_phrases, excerpts(t, EXCERPTS_PER_THEME))
             for n, (o, t) in enumerate(zip(results.opportunities[: self.max_themes], local.themes, strict=False))
         ]
-        written = 0
+        written = refused = 0
         batch = len(pending)
         while pending:
             chosen = pending[:batch]
@@ -249,27 +267,44 @@ class SynthesisEngine:
                     batch = max(1, batch // 2)
                     continue
                 results.notes.append(
-                    f"Stopped calling the LLM to stay within the ${budget.governor.budget} budget: "
-                    f"{len(pending)} of the top themes keep the local write-up."
+                    f"Stopped calling the LLM to stay within the {money(budget.governor.budget)} budget: "
+                    f"{_count(len(pending), 'top theme keeps', 'top themes keep')} the local write-up."
                 )
                 break
             except LlmCallError as error:
+                if error.kind == "timeout" and batch > 1:
+                    # A slow server: fewer themes a call need fewer tokens, so each call finishes sooner.
+                    batch = max(1, batch // 2)
+                    continue
                 results.notes.append(
                     f"The AI write-up is unavailable: the LLM did not answer usefully ({error}), so "
-                    f"{len(pending)} top themes come from the local engine."
+                    f"{_count(len(pending), 'top theme comes', 'top themes come')} from the local engine."
                 )
                 break
-            by_number = {entry.n: entry for entry in reply.opportunities}
+            by_number = unique_entries(reply.opportunities, {b.n for b in chosen})
             for brief in chosen:
                 entry = by_number.get(brief.n)
-                if entry is not None:
-                    index = brief.n - 1
-                    results.opportunities[index] = merge(results.opportunities[index], entry, local.items)
-                    written += 1
+                if entry is None:
+                    continue
+                index = brief.n - 1
+                words = vocabulary(brief.title, brief.phrases, [e.text for e in brief.excerpts])
+                merged = merge(results.opportunities[index], entry, local.items, words)
+                if merged is None:
+                    refused += 1
+                    continue
+                results.opportunities[index] = merged
+                written += 1
             pending = pending[len(chosen) :]
         if written:
             results.engine = "local+llm"
-            results.notes.append(f"{written} top opportunities were written up by {self.chat.model}.")
+            results.notes.append(
+                f"{_count(written, 'top opportunity was', 'top opportunities were')} written up by {self.chat.model}."
+            )
+        if refused:
+            results.notes.append(
+                f"{_count(refused, 'AI write-up was', 'AI write-ups were')} not about its theme's posts "
+                "and kept the local write-up."
+            )
 
     async def _call(self, message: str, budget: AnalysisBudget, *, outputs: int = 1) -> SynthesisReply:
         """One batch's synthesis: reuse a stored answer, or pay for bounded attempts that each change something."""

@@ -6,14 +6,15 @@ is a separate paid call that must be reserved against the budget before it is ma
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import httpx2
 import openai
 from openai import AsyncOpenAI
-from openai.types.chat import ChatCompletion
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from oppscout.core.analysis.embedding import EmbeddingReply
 from oppscout.core.analysis.llm_call import ChatReply, LlmCallError, OutputFormat
@@ -37,10 +38,19 @@ class OpenAIChatModel:
     """
 
     def __init__(
-        self, client: AsyncOpenAI, model: str, *, reporter: ComponentReporter | None = None, give_up_after: int = 3
+        self,
+        client: AsyncOpenAI,
+        model: str,
+        *,
+        reporter: ComponentReporter | None = None,
+        give_up_after: int = 3,
+        stream: bool = True,
+        call_max_seconds: float = 600.0,
     ) -> None:
         self.client = client
         self.model = model
+        self.stream = stream
+        self.call_max_seconds = call_max_seconds
         self.reporter = reporter
         self.give_up_after = max(1, give_up_after)
         self._failures_in_a_row = 0
@@ -73,7 +83,7 @@ class OpenAIChatModel:
             for text in texts:
                 response = await self.client.post(
                     url,
-                    cast_to=httpx.Response,
+                    cast_to=httpx2.Response,
                     body={"content": text, "add_special": False},
                     options={"timeout": TOKENIZE_TIMEOUT_SECONDS},
                 )
@@ -104,30 +114,42 @@ class OpenAIChatModel:
     async def _complete(
         self, system: str, user: str, *, max_tokens: int, schema: dict[str, Any], output: OutputFormat
     ) -> ChatReply:
-        extra: dict[str, Any] = {}
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            "max_tokens": max_tokens,
+            "temperature": 0,
+        }
         if output == "json_schema":
-            extra["response_format"] = {"type": "json_schema", "json_schema": {"name": "opportunity", "schema": schema}}
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "opportunity", "schema": schema},
+            }
         elif output == "json_object":
-            extra["response_format"] = {"type": "json_object"}
+            request["response_format"] = {"type": "json_object"}
         try:
-            response: Any = await self.client.chat.completions.create(
-                model=self.model,
-                messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-                max_tokens=max_tokens,
-                temperature=0,
-                **extra,
-            )
-        except openai.APITimeoutError as error:
+            async with asyncio.timeout(self.call_max_seconds):
+                if not self.stream:
+                    return _reply(await self.client.chat.completions.create(**request))
+                return await self._streamed(request)
+        except TimeoutError as error:
+            raise LlmCallError(
+                f"the model was still writing after {self.call_max_seconds:g} s",
+                transient=True,
+                billed=True,
+                kind="timeout",
+            ) from error
+        except (openai.APITimeoutError, httpx2.TimeoutException) as error:
             # The server may go on generating, and may charge for it: the call is settled at its reservation.
             raise LlmCallError(
                 "the model did not answer in time", transient=True, billed=True, kind="timeout"
             ) from error
         except openai.APIConnectionError as error:
-            if isinstance(error.__cause__, httpx.ConnectError):
+            if isinstance(error.__cause__, httpx2.ConnectError):
                 raise LlmCallError("the LLM server could not be reached", transient=True, kind="unreachable") from error
-            raise LlmCallError(
-                "the connection to the LLM server broke mid-answer", transient=True, billed=True, kind="timeout"
-            ) from error
+            raise _broken() from error
+        except httpx2.HTTPError as error:  # raised while a stream is read
+            raise _broken() from error
         except openai.RateLimitError as error:
             raise LlmCallError("the provider is rate limiting us", transient=True, kind="rate_limited") from error
         except openai.InternalServerError as error:
@@ -143,23 +165,66 @@ class OpenAIChatModel:
             raise LlmCallError(
                 f"the provider refused the request ({error.status_code})", transient=False, kind=kind
             ) from error
-        except openai.APIResponseValidationError as error:
+        except (openai.APIResponseValidationError, openai.APIError, ValueError) as error:
+            # Unparseable: a bad envelope, or an error event in the middle of a stream.
             raise LlmCallError(
                 "the provider's reply was not understood", transient=True, billed=True, kind="garbage"
             ) from error
-        return _reply(response)
+
+    async def _streamed(self, request: dict[str, Any]) -> ChatReply:
+        """The answer read as it is written, so a slow server is waited for only while it is silent.
+
+        The client's read timeout applies between two chunks (an idle timeout); leaving early (a timeout,
+        a cancelled job) closes the connection, which tells llama.cpp's server to stop generating.
+        """
+        stream = await self.client.chat.completions.create(
+            **request, stream=True, stream_options={"include_usage": True}
+        )
+        parts: list[str] = []
+        finish: str | None = None
+        usage: Any = None
+        chunks = 0
+        try:
+            async for chunk in stream:
+                if not isinstance(chunk, ChatCompletionChunk):
+                    continue
+                chunks += 1
+                usage = chunk.usage or usage
+                for choice in chunk.choices:
+                    parts.append(choice.delta.content or "")
+                    finish = choice.finish_reason or finish
+        finally:
+            await stream.close()
+        if not chunks:
+            raise _garbage()
+        return ChatReply(
+            content="".join(parts),
+            tokens_in=usage.prompt_tokens if usage is not None else None,
+            tokens_out=usage.completion_tokens if usage is not None else None,
+            truncated=finish == "length",
+        )
+
+
+def _broken() -> LlmCallError:
+    return LlmCallError(
+        "the connection to the LLM server broke mid-answer", transient=True, billed=True, kind="timeout"
+    )
+
+
+def _garbage() -> LlmCallError:
+    # A proxy's error page or a server's bare text with status 200: it may have been paid for.
+    return LlmCallError(
+        "the endpoint answered with something that is not a chat completion",
+        transient=True,
+        billed=True,
+        kind="garbage",
+    )
 
 
 def _reply(response: Any) -> ChatReply:
     """A chat completion as synthesis needs it; anything else (an HTML page, bare text) is garbage."""
     if not isinstance(response, ChatCompletion) or not response.choices:
-        # A proxy's error page or a server's bare text with status 200: it may have been paid for.
-        raise LlmCallError(
-            "the endpoint answered with something that is not a chat completion",
-            transient=True,
-            billed=True,
-            kind="garbage",
-        )
+        raise _garbage()
     choice = response.choices[0]
     usage = response.usage
     return ChatReply(
@@ -190,9 +255,21 @@ class OpenAIEmbeddings:
 def openai_client(settings: Settings) -> AsyncOpenAI:
     """The client for the configured endpoint (a local server needs no real key)."""
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
-    return AsyncOpenAI(
-        api_key=key,
-        base_url=settings.openai_base_url,
-        timeout=settings.llm_timeout_seconds,
-        max_retries=0,
+    # The read timeout is the longest silence: between two chunks of a streamed answer, or the whole
+    # wait when streaming is off. Connecting is given its own, short, limit.
+    timeout = httpx2.Timeout(settings.llm_timeout_seconds, connect=min(10.0, settings.llm_timeout_seconds))
+    return AsyncOpenAI(api_key=key, base_url=settings.openai_base_url, timeout=timeout, max_retries=0)
+
+
+def chat_model(
+    settings: Settings, client: AsyncOpenAI | None = None, *, reporter: ComponentReporter | None = None
+) -> OpenAIChatModel:
+    """The chat model the settings describe."""
+    return OpenAIChatModel(
+        client or openai_client(settings),
+        settings.openai_model,
+        reporter=reporter,
+        give_up_after=settings.llm_max_attempts,
+        stream=settings.llm_stream,
+        call_max_seconds=settings.llm_call_max_seconds,
     )
