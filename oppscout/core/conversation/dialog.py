@@ -21,7 +21,7 @@ from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.conversation.estimate import Estimate, VolumeHint, estimate
 from oppscout.core.conversation.parser import Intent, ParsedMessage, parse
 from oppscout.core.conversation.subreddit_names import answer_subreddits
-from oppscout.core.costs import PriceTable
+from oppscout.core.costs import PriceTable, money
 from oppscout.core.settings import Settings
 
 YES = re.compile(
@@ -130,10 +130,12 @@ class Dialog:
         voice: bool = False,
         known_subreddits: Iterable[str] = (),
         parsed: ParsedMessage | None = None,
+        read_cost: Decimal = Decimal("0"),
     ) -> tuple[Reply, dict[str, Any]]:
         """Answer one message given the thread's state; returns the reply and the new state.
 
-        ``parsed`` is what ``read`` returned, possibly completed by the LLM interpreter.
+        ``parsed`` is what ``read`` returned, possibly completed by the LLM interpreter, whose reading
+        cost ``read_cost`` (charged to the workspace; the confirmation says so).
         """
         phase = state.get("phase", "idle")
         draft: dict[str, Any] = dict(state.get("draft", {})) if phase != "idle" else {}
@@ -157,6 +159,8 @@ class Dialog:
                 return Reply([DROPPED], parsed=parsed), {}
             return Reply(action=SimpleAction(Intent.CANCEL), parsed=parsed), state
         draft = merge(draft, parsed)
+        if parsed.llm_fields and read_cost:
+            draft["llm_read_cost"] = str(read_cost)
         if parsed.fuzzy or parsed.llm_fields:
             confirm = True
         if not draft.get("subreddits"):
@@ -195,7 +199,9 @@ class Dialog:
             notes.append(f"(You didn't say, so I used {' and '.join(defaults)}.)")
         notes += [f"(I took “{heard}” to mean r/{name}.)" for heard, name in draft.get("resolved", [])]
         if draft.get("llm_fields"):
-            notes.append(f"(The AI helped me read your message: {', '.join(draft['llm_fields'])}.)")
+            cost = Decimal(str(draft.get("llm_read_cost", "0")))
+            paid = f"; that read cost {money(cost)}, charged to this workspace" if cost else ""
+            notes.append(f"(The AI helped me read your message: {', '.join(draft['llm_fields'])}{paid}.)")
         watch = draft.get("watch")
         needs_confirm = (
             self.confirm_always or confirm or bool(watch) or request.max_cost > self.settings.auto_approve_usd
