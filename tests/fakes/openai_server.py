@@ -44,7 +44,7 @@ class Scripted:
     html: bool = False
     """Answer 200 with an HTML page (a proxy's error page), not JSON."""
     truncated: bool = False
-    """Cut the content at ``max_tokens`` (four characters a token) with ``finish_reason: length``."""
+    """Cut the content at ``max_tokens`` (four characters a token, at most half of it) with ``finish_reason: length``."""
     rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     """Change the default answer (parsed JSON) before it is sent: duplicate numbers, a hijacked title."""
     chunk_delay: float = 0.0
@@ -195,13 +195,14 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": {"message": "no such route", "type": "invalid_request_error"}})
 
         def _chat(self, body: dict[str, Any]) -> None:
+            schema_asked = (body.get("response_format") or {}).get("type") == "json_schema"
+            if state.refuse_json_schema and schema_asked:
+                # Refused before anything is generated: the scripted replies are for requests it serves.
+                self._send(500, {"error": {"message": "json_schema is not supported", "type": "server_error"}})
+                return
             script = state.next_script(body)
             if script.delay:
                 time.sleep(script.delay)
-            schema_asked = (body.get("response_format") or {}).get("type") == "json_schema"
-            if state.refuse_json_schema and schema_asked:
-                self._send(500, {"error": {"message": "json_schema is not supported", "type": "server_error"}})
-                return
             if script.html:
                 raw = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
                 self.send_response(200)
@@ -219,7 +220,9 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 content = json.dumps(script.rewrite(json.loads(content)))
             finish = "stop"
             if script.truncated:
-                content, finish = content[: int(body.get("max_tokens", 0)) * 4], "length"
+                # Cut where max_tokens ends (four characters a token), and always before the end.
+                cut = min(int(body.get("max_tokens", 0)) * 4, len(content) // 2)
+                content, finish = content[:cut], "length"
             prompt = sum(math.ceil(len(m["content"]) / 4) for m in body["messages"])
             usage = {
                 "prompt_tokens": script.prompt_tokens if script.prompt_tokens is not None else prompt,

@@ -104,13 +104,25 @@ async def prompt_bound(chat: ChatModel, texts: Sequence[str]) -> int:
     return counted + MESSAGE_FRAMING * len(texts) + REPLY_FRAMING
 
 
+def skeleton(schema: dict[str, Any], node: dict[str, Any] | None = None) -> Any:
+    """The shape of a JSON schema as a compact example value (``$ref`` resolved), a few tokens, not hundreds."""
+    node = schema if node is None else node
+    if "$ref" in node:
+        return skeleton(schema, schema.get("$defs", {})[node["$ref"].rsplit("/", 1)[-1]])
+    kind = node.get("type")
+    if kind == "object" or "properties" in node:
+        return {name: skeleton(schema, sub) for name, sub in node.get("properties", {}).items()}
+    if kind == "array":
+        return [skeleton(schema, node.get("items", {}))]
+    return {"string": "", "integer": 0, "number": 0.0, "boolean": False}.get(str(kind))
+
+
 def format_hint(output: OutputFormat, schema: dict[str, Any]) -> str:
     """What the user message must add when the server does not enforce the schema itself."""
     if output == "json_schema":
         return ""
-    return "\n\nReply with one JSON object, and nothing else, that follows this JSON schema: " + json.dumps(
-        schema, separators=(",", ":")
-    )
+    shape = json.dumps(skeleton(schema), separators=(",", ":"))
+    return f"\n\nReply with one JSON object, and nothing else, shaped like: {shape}"
 
 
 def json_text(content: str) -> str:
