@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from oppscout.core.contract import AnalysisRequest
-from oppscout.core.costs import PriceTable
+from oppscout.core.costs import PriceTable, money
 
 # Typical new posts a day in an active business subreddit; keywords keep roughly a fifth.
 POSTS_PER_SUBREDDIT_DAY = 25
@@ -34,7 +34,8 @@ class Estimate:
         if self.cost_high == 0:
             cost = "$0 (local analysis, no paid calls)"
         else:
-            cost = f"${self.cost_low:.2f}–${self.cost_high:.2f}"
+            # Tiny budgets need more than cents: "$0.0002–$0.001", never "$0.00–$0.00".
+            cost = f"{money(self.cost_low)}–{money(self.cost_high)}"
         return f"~{self.posts} posts, ~{self.reddit_calls} Reddit calls, {cost}, {duration}"
 
 

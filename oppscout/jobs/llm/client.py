@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOKENIZE_TIMEOUT_SECONDS = 5.0
+TOKEN_COUNT_CACHE = 64
 
 
 class OpenAIChatModel:
@@ -55,6 +56,7 @@ class OpenAIChatModel:
         self.give_up_after = max(1, give_up_after)
         self._failures_in_a_row = 0
         self._tokenizer: bool | None = None  # unknown until asked once
+        self._counted: dict[str, int] = {}
 
     async def complete(
         self, system: str, user: str, *, max_tokens: int, schema: dict[str, Any], output: OutputFormat = "json_schema"
@@ -81,6 +83,9 @@ class OpenAIChatModel:
         total = 0
         try:
             for text in texts:
+                if text in self._counted:  # the system prompt and the schema repeat on every call
+                    total += self._counted[text]
+                    continue
                 response = await self.client.post(
                     url,
                     cast_to=httpx2.Response,
@@ -90,6 +95,8 @@ class OpenAIChatModel:
                 tokens = response.json().get("tokens")
                 if not isinstance(tokens, list):
                     raise ValueError("no token list in the reply")
+                if len(self._counted) < TOKEN_COUNT_CACHE:
+                    self._counted[text] = len(tokens)
                 total += len(tokens)
         except (openai.OpenAIError, ValueError, AttributeError) as error:
             log.info("the LLM server offers no tokenizer (%s): prompts are bounded by their UTF-8 bytes", error)

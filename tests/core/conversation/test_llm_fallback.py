@@ -98,7 +98,7 @@ async def test_complete_messages_never_call_the_llm(runtime: Runtime, openai_ser
 
 
 async def test_llm_failure_falls_back_to_asking(runtime: Runtime, openai_server: OpenAIServer) -> None:
-    openai_server.state.then(Scripted(status=500))
+    openai_server.state.then(Scripted(status=500), Scripted(status=503))
     outcome = await service(runtime, openai_server).handle(THREAD, "what are marketers complaining about lately")
     assert outcome.messages == ["Which subreddits should I look at? For example: r/smallbusiness r/freelance"]
     assert outcome.parse_cost == 0
@@ -125,3 +125,16 @@ async def test_an_unpriced_model_is_not_asked_and_the_estimate_still_shows(
     assert openai_server.state.chats() == []
     assert outcome.parse_cost == 0
     assert any("Estimate: " in m for m in outcome.messages), outcome.messages
+
+
+async def test_a_server_refusing_json_schema_is_asked_for_a_json_object(
+    runtime: Runtime, openai_server: OpenAIServer
+) -> None:
+    openai_server.state.refuse_json_schema = True
+    openai_server.state.then(Scripted(content="Sure! " + json.dumps(READING)))
+    outcome = await service(runtime, openai_server).handle(
+        THREAD, "what do small shop owners and accountants moan about with bookkeeping"
+    )
+    assert [c.body["response_format"]["type"] for c in openai_server.state.chats()] == ["json_schema", "json_object"]
+    assert outcome.parsed is not None and outcome.parsed.subreddits == ["smallbusiness", "Accounting"]
+    assert outcome.parse_cost > 0

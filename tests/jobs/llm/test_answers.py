@@ -112,6 +112,7 @@ async def test_the_servers_tokenizer_bounds_the_prompt_and_a_server_without_one_
     assert await chat.count_tokens(["héllo"]) is None
     assert await chat.count_tokens(["again"]) is None
     assert [r.path for r in openai_server.state.received].count("/tokenize") == 3 + 1
+    assert await chat.count_tokens(["again"]) is None
 
 
 async def test_an_endpoint_answering_garbage_is_reported_unhealthy(
