@@ -238,7 +238,9 @@ class Dialog:
     def estimate(self, request: AnalysisRequest) -> Estimate:
         """The up-front estimate shown when a request is confirmed."""
         volume = self.volume(request) if self.volume else None
-        return estimate(request, self.prices, llm_range=self._llm_range(), volume=volume)
+        settings = self.settings
+        free_llm = bool(settings.openai_base_url) and self.prices.llm_free
+        return estimate(request, self.prices, llm_range=self._llm_range(), volume=volume, free_llm=free_llm)
 
     def _llm_range(self) -> tuple[Decimal, Decimal]:
         settings = self.settings
