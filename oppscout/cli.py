@@ -26,9 +26,15 @@ DEMO_SCRIPT = (
 )
 
 
-def _logging(settings: Settings, *, quiet: bool = False) -> None:
+def _logging(settings: Settings, *, quiet: bool = False, to_file: bool = False) -> None:
     from oppscout.logs import configure
 
+    if to_file:
+        # An interactive chat owns the terminal: log lines go to a file, never into the transcript.
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        stream = (settings.data_dir / "oppscout.log").open("a", encoding="utf-8")
+        configure(settings.log_level, settings.log_format, stream=stream)
+        return
     configure(settings.log_level, settings.log_format, quiet=quiet)
 
 
@@ -56,7 +62,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Play one conversation end to end on the demo data set, without a keyboard."""
     from oppscout.bot.console.chat import play
 
-    _logging(settings, quiet=True)
+    _logging(settings, to_file=True)
     console = Console()
 
     async def body(runtime: object) -> None:
@@ -70,7 +76,7 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     """A chat REPL in the terminal, with a worker in the same process."""
     from oppscout.bot.console.chat import repl
 
-    _logging(settings, quiet=True)
+    _logging(settings, to_file=True)
     console = Console()
 
     async def body(runtime: object) -> None:
@@ -153,7 +159,12 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     _logging(settings, quiet=True)
     results = asyncio.run(run_checks(settings))
     console = Console()
-    marks = {"ok": "[green]✔ ok[/green]", "off": "[dim]– off[/dim]", "down": "[red]✖ down[/red]"}
+    marks = {
+        "ok": "[green]✔ ok[/green]",
+        "off": "[dim]– off[/dim]",
+        "warn": "[yellow]! warn[/yellow]",
+        "down": "[red]✖ down[/red]",
+    }
     for check in results:
         console.print(f"{marks[check.state]}  {check.name:<12} {check.detail}")
     return 1 if any(c.state == "down" for c in results) else 0

@@ -10,7 +10,7 @@ from oppscout.core.settings import Settings
 
 @dataclass(frozen=True)
 class Check:
-    """One part's health: ok, off (not configured) or down."""
+    """One part's health: ok, off (not configured), warn (runs, but not as configured) or down."""
 
     name: str
     state: str
@@ -106,6 +106,7 @@ async def _llm(settings: Settings) -> Check:
         return Check("llm", "off", "no OPPSCOUT_OPENAI_BASE_URL: the local engine does the whole analysis")
     import openai
 
+    from oppscout.core.costs import PriceTable, unpriced_note
     from oppscout.jobs.llm.client import openai_client
 
     client = openai_client(settings)
@@ -117,7 +118,12 @@ async def _llm(settings: Settings) -> Check:
     finally:
         await client.close()
     listed = "listed" if settings.openai_model in models else f"not among the {len(models)} models listed"
-    return Check("llm", "ok", f"{settings.openai_model} at {settings.openai_base_url} answers ({listed})")
+    answers = f"{settings.openai_model} at {settings.openai_base_url} answers ({listed})"
+    prices = PriceTable.from_settings(settings)
+    if not prices.prices_model(settings.openai_model):
+        return Check("llm", "warn", f"{answers}, but it is not called: {unpriced_note(settings.openai_model)}")
+    priced = "declared free" if prices.llm_free else "priced"
+    return Check("llm", "ok", f"{answers}, {priced}")
 
 
 async def _slack(settings: Settings) -> Check:

@@ -142,10 +142,13 @@ def build_interpreter(settings: Settings) -> RequestInterpreter | None:
     if not settings.openai_base_url:
         return None
     from oppscout.core.costs import PriceTable
-    from oppscout.jobs.llm.client import OpenAIChatModel, openai_client
+    from oppscout.jobs.llm.client import chat_model
 
-    prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
-    return RequestInterpreter(OpenAIChatModel(openai_client(settings), settings.openai_model), prices)
+    prices = PriceTable.from_settings(settings)
+    if not prices.prices_model(settings.openai_model):
+        # The engine's start-up line already says why; reading messages just stays deterministic.
+        return None
+    return RequestInterpreter(chat_model(settings), prices)
 
 
 def build_engine(settings: Settings, *, health_store: ReportStore | None = None) -> AnalysisEngine:
@@ -156,15 +159,18 @@ def build_engine(settings: Settings, *, health_store: ReportStore | None = None)
     if not settings.openai_base_url:
         return LocalEngine()
     from oppscout.core.analysis.synthesis import SynthesisEngine
-    from oppscout.core.costs import PriceTable
+    from oppscout.core.costs import PriceTable, unpriced_note
     from oppscout.jobs.health_reporter import ComponentReporter
-    from oppscout.jobs.llm.client import OpenAIChatModel, OpenAIEmbeddings, openai_client
+    from oppscout.jobs.llm.client import OpenAIEmbeddings, chat_model, openai_client
 
     client = openai_client(settings)
-    prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
+    prices = PriceTable.from_settings(settings)
+    if not prices.prices_model(settings.openai_model):
+        # A configuration state, not a crash: each analysis keeps the local write-up and says why in one line.
+        log.warning("%s", unpriced_note(settings.openai_model))
     embedder = OpenAIEmbeddings(client, settings.openai_embedding_model) if settings.openai_embedding_model else None
     reporter = ComponentReporter(health_store, Component.AI_PROCESSOR) if health_store is not None else None
-    chat = OpenAIChatModel(client, settings.openai_model, reporter=reporter, give_up_after=settings.llm_max_attempts)
+    chat = chat_model(settings, client, reporter=reporter)
     return SynthesisEngine(
         chat,
         prices,

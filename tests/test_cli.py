@@ -58,3 +58,31 @@ def test_doctor_exits_non_zero_when_a_configured_part_is_down(tmp_path: Path) ->
     )
     assert result.returncode == 1
     assert re.search(r"down\s+redis", result.stdout)
+
+
+def test_the_demo_on_an_unpriced_local_model_says_why_once_and_keeps_logs_out_of_the_transcript(
+    tmp_path: Path,
+) -> None:
+    from tests.fakes.openai_server import OpenAIServer
+
+    server = OpenAIServer().start()
+    try:
+        env = {
+            **os.environ,
+            "OPPSCOUT_DATA_DIR": str(tmp_path),
+            "COLUMNS": "200",
+            "OPPSCOUT_OPENAI_BASE_URL": server.base_url,
+            "OPPSCOUT_OPENAI_MODEL": "gemma-3-270m",
+        }
+        env.pop("OPPSCOUT_REDIS_URL", None)
+        result = subprocess.run(
+            [sys.executable, "-m", "oppscout.cli", "demo"], env=env, capture_output=True, text=True, timeout=180
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.count("the model 'gemma-3-270m' has no price") == 1
+    assert "WARNING" not in result.stdout + result.stderr
+    assert server.state.chats() == []
+    assert "has no price" in (tmp_path / "oppscout.log").read_text(encoding="utf-8")

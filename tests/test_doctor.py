@@ -138,3 +138,14 @@ def test_the_command_exits_non_zero_and_names_the_part_when_a_configured_server_
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(r"down\s+smtp", result.stdout)
     assert re.search(r"ok\s+redis", result.stdout)
+
+
+async def test_an_unpriced_model_is_a_warning_that_says_how_to_fix_it(settings: Settings, llm: OpenAIServer) -> None:
+    local = settings.model_copy(
+        update={"voice_enabled": False, "openai_base_url": llm.base_url, "openai_model": "gemma-3-270m"}
+    )
+    check = _by_name(await run_checks(local))["llm"]
+    assert check.state == "warn"
+    assert "no price" in check.detail and "OPPSCOUT_LLM_FREE=true" in check.detail
+    free = _by_name(await run_checks(local.model_copy(update={"llm_free": True})))["llm"]
+    assert free.state == "ok" and "declared free" in free.detail

@@ -15,7 +15,7 @@ from decimal import ROUND_UP, Decimal
 from oppscout.core.contract import CostBreakdown
 from oppscout.core.errors import BudgetExceededError
 from oppscout.core.ports import Ledger, LedgerTotals
-from oppscout.core.settings import ModelPrice
+from oppscout.core.settings import ModelPrice, Settings
 
 MILLION = Decimal(1_000_000)
 CENT_FRACTION = Decimal("0.000001")
@@ -26,21 +26,60 @@ def _usd(value: Decimal) -> Decimal:
     return value.quantize(CENT_FRACTION, rounding=ROUND_UP)
 
 
+class UnpricedModelError(BudgetExceededError):
+    """A model has no price and the endpoint is not declared free, so its calls cannot be capped."""
+
+
+def money(amount: Decimal) -> str:
+    """Dollars with enough digits to show a tiny amount: $2.50, $0.0075, $0.000834 (never "$0.00" for spend)."""
+    if amount == 0:
+        return "$0"
+    if abs(amount) >= 1:
+        return f"${amount:.2f}"
+    # Two significant digits, at least cents, trailing zeros past the cents dropped.
+    digits = min(8, max(2, -abs(amount).adjusted() + 1))
+    whole, _, fraction = f"{amount:.{digits}f}".partition(".")
+    fraction = fraction.rstrip("0").ljust(2, "0")
+    return f"${whole}.{fraction}"
+
+
+def unpriced_note(model: str) -> str:
+    """The one line that says why an unpriced model is not called, and the two ways to fix it."""
+    return (
+        f"The LLM was not used: the model '{model}' has no price, so its cost cannot be capped. "
+        "Set OPPSCOUT_LLM_FREE=true for a free (local) server, or add its prices to OPPSCOUT_MODEL_PRICES."
+    )
+
+
 @dataclass(frozen=True)
 class PriceTable:
-    """USD prices of LLM models and of Reddit API calls."""
+    """USD prices of LLM models and of Reddit API calls.
+
+    ``llm_free`` declares the LLM endpoint free (a local server): every model on it costs nothing.
+    Otherwise a model missing from ``models`` is unpriced, a configuration state callers check with
+    ``prices_model`` before calling it, never a crash in the middle of an analysis.
+    """
 
     models: dict[str, ModelPrice]
     reddit_per_1000_calls: Decimal = Decimal("0")
+    llm_free: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PriceTable:
+        """The prices the settings declare."""
+        return cls(settings.model_prices, settings.reddit_price_per_1000_calls_usd, llm_free=settings.llm_free)
+
+    def prices_model(self, model: str) -> bool:
+        """Whether calls to ``model`` can be priced (it has a price, or the endpoint is free)."""
+        return self.llm_free or model in self.models
 
     def llm_cost(self, model: str, tokens_in: int, tokens_out: int) -> Decimal:
-        """What a call with these token counts costs."""
+        """What a call with these token counts costs; ``UnpricedModelError`` for an unpriced model."""
+        if self.llm_free:
+            return Decimal("0")
         price = self.models.get(model)
         if price is None:
-            raise BudgetExceededError(
-                f"There is no price for the model '{model}' in settings, so its cost cannot be capped; "
-                "add it to OPPSCOUT_MODEL_PRICES."
-            )
+            raise UnpricedModelError(unpriced_note(model))
         return _usd((price.input_per_million * tokens_in + price.output_per_million * tokens_out) / MILLION)
 
     def reddit_cost(self, calls: int) -> Decimal:

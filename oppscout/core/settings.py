@@ -49,10 +49,26 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
     model_prices: dict[str, ModelPrice] = Field(default_factory=_default_prices)
+    llm_free: bool = Field(
+        default=False,
+        description="The LLM endpoint costs nothing (a local server): its calls are not priced. Without this, "
+        "a model missing from model_prices is not called.",
+    )
     openai_embedding_model: str | None = Field(
         default=None, description="Embeddings model for grouping themes; local TF-IDF when unset."
     )
-    llm_timeout_seconds: float = Field(default=30.0, gt=0, description="Longest wait for one LLM call.")
+    llm_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest silence from the LLM: between two chunks of a streamed answer (the whole wait "
+        "when streaming is off).",
+    )
+    llm_stream: bool = Field(
+        default=True, description="Stream answers, so a slow (local, CPU) server is waited for only while silent."
+    )
+    llm_call_max_seconds: float = Field(
+        default=600.0, gt=0, description="Longest one streamed LLM call may take in all; it is then cut off."
+    )
     llm_max_attempts: int = Field(default=3, ge=1, le=6, description="Tries per LLM call (timeouts, 429, 5xx).")
     llm_max_themes: int = Field(default=5, ge=0, le=10, description="Top themes the LLM writes up.")
     llm_max_output_tokens: int = Field(default=700, ge=100, description="Most output tokens one LLM call may use.")

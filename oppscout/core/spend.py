@@ -3,7 +3,9 @@
 What an analysis *commits* is what it can still cost at most: its settled spend once it is
 final, its whole budget (maxCost) while it is queued or running, since it may spend up to that.
 A request is refused when its budget on top of what is committed this month would pass a cap,
-so a cap holds even while several analyses run at once.
+so a cap holds even while several analyses run at once. Reading chat messages with the LLM is
+charged to the workspace and the person who wrote them (no analysis exists yet when it happens),
+and counts against the same caps.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from decimal import Decimal
 
 from oppscout.core.contract import AnalysisStatus, utcnow
 from oppscout.core.db.database import Database
+from oppscout.core.db.repositories.chat_reads import ChatReadRepository
 from oppscout.core.db.repositories.spend import AnalysisSpend, SpendRepository
 from oppscout.core.errors import AppError
 from oppscout.core.settings import Settings
@@ -149,17 +152,24 @@ class SpendGovernor:
         async with self.database.unit_of_work() as session:
             return await SpendRepository(session).analyses_between(workspace_id, start, end)
 
+    async def _reads(self, workspace_id: str) -> dict[str | None, Decimal]:
+        start, end = month_bounds(self.clock())
+        async with self.database.unit_of_work() as session:
+            return await ChatReadRepository(session).by_user_between(workspace_id, start, end)
+
     async def room(self, workspace_id: str, user_id: str | None) -> Decimal | None:
         """The most a new request of this person may commit now (None when no cap applies)."""
         caps = await self.caps(workspace_id)
         if caps.workspace is None and caps.per_user is None:
             return None
         rows = await self._month(workspace_id)
+        reads = await self._reads(workspace_id)
         limits: list[Decimal] = []
         if caps.workspace is not None:
-            limits.append(caps.workspace - sum((committed(r) for r in rows), ZERO))
+            limits.append(caps.workspace - sum((committed(r) for r in rows), ZERO) - sum(reads.values(), ZERO))
         if caps.per_user is not None and user_id is not None:
-            limits.append(caps.per_user - sum((committed(r) for r in rows if r.user_id == user_id), ZERO))
+            mine = sum((committed(r) for r in rows if r.user_id == user_id), ZERO) + reads.get(user_id, ZERO)
+            limits.append(caps.per_user - mine)
         return max(ZERO, min(limits)) if limits else None
 
     async def check(self, workspace_id: str, user_id: str | None, max_cost: Decimal) -> None:
@@ -168,9 +178,10 @@ class SpendGovernor:
         if caps.workspace is None and caps.per_user is None:
             return
         rows = await self._month(workspace_id)
+        reads = await self._reads(workspace_id)
         month = month_bounds(self.clock())[0].strftime("%B")
         if caps.workspace is not None:
-            left = max(ZERO, caps.workspace - sum((committed(r) for r in rows), ZERO))
+            left = max(ZERO, caps.workspace - sum((committed(r) for r in rows), ZERO) - sum(reads.values(), ZERO))
             if max_cost > left:
                 raise SpendCapExceededError(
                     f"That needs a budget of {_usd(max_cost)}, but this workspace has only {_usd(left)} left of its "
@@ -179,7 +190,7 @@ class SpendGovernor:
                     left=left,
                 )
         if caps.per_user is not None and user_id is not None:
-            mine = sum((committed(r) for r in rows if r.user_id == user_id), ZERO)
+            mine = sum((committed(r) for r in rows if r.user_id == user_id), ZERO) + reads.get(user_id, ZERO)
             left = max(ZERO, caps.per_user - mine)
             if max_cost > left:
                 raise SpendCapExceededError(
@@ -192,10 +203,14 @@ class SpendGovernor:
         """Spend this month by person and by analysis, biggest first."""
         caps = await self.caps(workspace_id)
         rows = await self._month(workspace_id)
+        reads = await self._reads(workspace_id)
         users: dict[str, tuple[Decimal, Decimal]] = {}
         for r in rows:
             spent, held = users.get(r.user_id or "(API)", (ZERO, ZERO))
             users[r.user_id or "(API)"] = (spent + r.spent, held + committed(r))
+        for reader, cost in reads.items():
+            spent, held = users.get(reader or "(API)", (ZERO, ZERO))
+            users[reader or "(API)"] = (spent + cost, held + cost)
         by_user = sorted(
             (SpendLine(u, s, c) for u, (s, c) in users.items()), key=lambda line: (-line.spent, line.label)
         )
@@ -203,13 +218,17 @@ class SpendGovernor:
             (SpendLine(_analysis_label(r), r.spent, committed(r)) for r in rows),
             key=lambda line: -line.spent,
         )
+        read_total = sum(reads.values(), ZERO)
+        if read_total:
+            by_analysis.append(SpendLine("reading chat messages with the AI", read_total, read_total))
         return SpendReport(
             month=month_bounds(self.clock())[0].strftime("%B %Y"),
-            total_spent=sum((r.spent for r in rows), ZERO),
-            total_committed=sum((committed(r) for r in rows), ZERO),
+            total_spent=sum((r.spent for r in rows), ZERO) + read_total,
+            total_committed=sum((committed(r) for r in rows), ZERO) + read_total,
             caps=caps,
             by_user=by_user,
             by_analysis=by_analysis,
             user_id=user_id,
-            user_committed=sum((committed(r) for r in rows if user_id and r.user_id == user_id), ZERO),
+            user_committed=sum((committed(r) for r in rows if user_id and r.user_id == user_id), ZERO)
+            + (reads.get(user_id, ZERO) if user_id else ZERO),
         )

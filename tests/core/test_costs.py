@@ -32,8 +32,11 @@ def test_price_table_prices_tokens_and_reddit_calls() -> None:
     assert PRICES.llm_cost("fake-model", 1_000_000, 0) == Decimal("1")
     assert PRICES.llm_cost("fake-model", 250_000, 125_000) == Decimal("0.75")
     assert PRICES.reddit_cost(1000) == Decimal("0.24")
-    with pytest.raises(BudgetExceededError, match="no price for the model 'mystery'"):
+    assert not PRICES.prices_model("mystery")
+    with pytest.raises(BudgetExceededError, match="the model 'mystery' has no price"):
         PRICES.llm_cost("mystery", 1, 1)
+    free = PriceTable({}, llm_free=True)
+    assert free.prices_model("mystery") and free.llm_cost("mystery", 10**6, 10**6) == 0
 
 
 async def test_a_priced_call_is_reserved_then_settled_at_its_real_cost(database: Database) -> None:

@@ -47,6 +47,8 @@ class ConsoleChat:
         self.thread = ThreadRef("console", "local", "console", uuid.uuid4().hex[:12], getpass.getuser())
         self._live = console.is_terminal
         self._line_open = False
+        # Notes already said as they happened, so the summary does not say them a second time.
+        self._noticed: set[str] = set()
 
     def bot(self, text: str) -> None:
         """Print a bot message."""
@@ -114,6 +116,7 @@ class ConsoleChat:
         elif isinstance(event, CostEvent) and event.warning:
             self.bot(f"💸 {event.warning}")
         elif isinstance(event, NoticeEvent):
+            self._noticed.add(event.message)
             self.bot(f"ℹ {event.message}")
         elif isinstance(event, CompletedEvent):
             self._close_line()
@@ -126,7 +129,8 @@ class ConsoleChat:
 
     def _summary(self, results: OpportunityResults, report_path: str | None) -> None:
         for note in results.notes:
-            self.bot(note)
+            if note not in self._noticed:
+                self.bot(note)
         if not results.opportunities:
             self.bot("No clear opportunities in that window. Try a longer window or fewer keywords.")
         else:

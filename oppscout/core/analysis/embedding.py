@@ -72,13 +72,18 @@ async def merge_by_meaning(
     themes: list[Theme], embedder: Embedder, prices: PriceTable, budget: AnalysisBudget
 ) -> tuple[list[Theme], str | None]:
     """The themes with near-duplicates merged, and a note when embeddings could not be used."""
-    from oppscout.core.analysis.synthesis import LlmCallError, estimate_tokens
+    from oppscout.core.analysis.llm_call import LlmCallError, byte_bound
 
     ranked = sorted(themes, key=lambda t: (-len(t.authors), -len(t.threads)))
     candidates = [t for t in ranked if len(t.authors) >= MIN_AUTHORS][:MAX_THEMES]
     rest = [t for t in ranked if t not in candidates]
     if len(candidates) < 2:
         return themes, None
+    if not prices.prices_model(embedder.model):
+        return (
+            themes,
+            f"Themes were grouped by shared words only: the embeddings model '{embedder.model}' has no price.",
+        )
     texts = [describe(t) for t in candidates]
     digest = hashlib.sha256("\n".join([embedder.model, *texts]).encode()).hexdigest()[:16]
     key = f"emb:{budget.governor.analysis_id}:{digest}"
@@ -87,7 +92,7 @@ async def merge_by_meaning(
         vectors = [list(map(float, v)) for v in stored["vectors"]]
     else:
         try:
-            most = prices.llm_cost(embedder.model, estimate_tokens(*texts), 0)
+            most = prices.llm_cost(embedder.model, byte_bound(*texts), 0)
             reservation = await budget.governor.reserve(key, most, "llm")
         except BudgetExceededError as error:
             return themes, f"Themes were grouped by shared words only: {error.message}"

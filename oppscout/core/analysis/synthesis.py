@@ -10,28 +10,33 @@ returns is kept only if it is a verbatim substring of collected text.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
 from oppscout.core.analysis.budget import AnalysisBudget
 from oppscout.core.analysis.engine import MAX_QUOTE_CHARS, MAX_QUOTES, Excerpt, LocalAnalysis, LocalEngine, excerpts
+from oppscout.core.analysis.grounding import about, distinct, unique_entries, vocabulary
+from oppscout.core.analysis.llm_call import (
+    ChatModel,
+    ChatReply,
+    InvalidAnswer,
+    LlmCallError,
+    PaidCall,
+    byte_bound,
+    estimate_tokens,
+)
 from oppscout.core.contract import AnalysisRequest, Opportunity, OpportunityResults, Quote
 from oppscout.core.corpus import RedditItem
-from oppscout.core.costs import PriceTable
+from oppscout.core.costs import PriceTable, money, unpriced_note
 from oppscout.core.errors import BudgetExceededError
 
 EXCERPTS_PER_THEME = 6
-CHARS_PER_TOKEN = 4
-# Chat formatting the provider adds around each message, in tokens.
-MESSAGE_OVERHEAD = 8
 
 SYSTEM = """You find product opportunities in what people wrote on Reddit.
 The user message holds numbered themes, each with a working title and excerpts, as JSON between
@@ -70,37 +75,19 @@ class SynthesisReply(BaseModel):
 
 SCHEMA: dict[str, Any] = SynthesisReply.model_json_schema()
 
-
-@dataclass(frozen=True)
-class ChatReply:
-    """A model's answer and the tokens the provider counted."""
-
-    content: str
-    tokens_in: int
-    tokens_out: int
+__all__ = ["SCHEMA", "SYSTEM", "ChatModel", "ChatReply", "LlmCallError", "SynthesisEngine", "estimate_tokens"]
 
 
-class LlmCallError(Exception):
-    """A call failed; ``transient`` (timeout, 429, 5xx) means trying again may work."""
-
-    def __init__(self, message: str, *, transient: bool) -> None:
-        super().__init__(message)
-        self.transient = transient
-
-
-class ChatModel(Protocol):
-    """An OpenAI-compatible chat endpoint, as synthesis needs it."""
-
-    model: str
-
-    async def complete(self, system: str, user: str, *, max_tokens: int, schema: dict[str, Any]) -> ChatReply:
-        """One completion with structured output; raises ``LlmCallError``."""
-        ...
-
-
-def estimate_tokens(*texts: str) -> int:
-    """A cautious token count: about four characters a token, rounded up, plus message framing."""
-    return sum(math.ceil(len(t) / CHARS_PER_TOKEN) + MESSAGE_OVERHEAD for t in texts)
+def parse_reply(content: str) -> SynthesisReply:
+    """The model's answer, or ``InvalidAnswer`` naming what is wrong (never echoing the answer itself)."""
+    try:
+        return SynthesisReply.model_validate_json(content)
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(part) for part in e['loc']) or 'reply'}: {e['msg']}"
+            for e in error.errors(include_input=False, include_url=False)[:5]
+        ]
+        raise InvalidAnswer("; ".join(problems)) from error
 
 
 @dataclass(frozen=True)
@@ -160,24 +147,41 @@ def verified_quotes(candidates: Sequence[str], items: Sequence[RedditItem]) -> l
     return quotes
 
 
-def merge(opportunity: Opportunity, synthesis: Synthesis, items: Sequence[RedditItem]) -> Opportunity:
-    """The local opportunity rewritten by the model, keeping the local score and evidence."""
+def merge(
+    opportunity: Opportunity, synthesis: Synthesis, items: Sequence[RedditItem], words: set[str] | None = None
+) -> Opportunity | None:
+    """The local opportunity rewritten by the model, keeping the local score and evidence.
+
+    With the theme's ``words``, a write-up whose title is not about the theme is refused (None: the
+    local write-up stays), and a problem or product idea that is not about it falls back to the local
+    problem or to no idea.
+    """
+    title, problem, idea = synthesis.title.strip(), synthesis.problem.strip(), synthesis.product_idea.strip()
+    if words is not None:
+        if not about(title, words):
+            return None
+        problem = problem if about(problem, words) else ""
+        idea = idea if about(idea, words) else ""
     quotes = verified_quotes(synthesis.quotes, items)
     seen = {q.text for q in quotes}
     quotes += [q for q in opportunity.quotes if q.text not in seen]
     return opportunity.model_copy(
         update={
-            "title": synthesis.title.strip() or opportunity.title,
-            "problem": synthesis.problem.strip() or opportunity.problem,
-            "product_idea": synthesis.product_idea.strip() or None,
+            "title": title or opportunity.title,
+            "problem": problem or opportunity.problem,
+            "product_idea": idea or None,
             "who_has_it": synthesis.who.strip() or None,
-            "workarounds": [w.strip() for w in synthesis.workarounds if w.strip()],
-            "solutions_mentioned": [m.strip() for m in synthesis.solutions_mentioned if m.strip()],
+            "workarounds": distinct(synthesis.workarounds),
+            "solutions_mentioned": distinct(synthesis.solutions_mentioned),
             "willingness_to_pay": synthesis.willingness_to_pay.strip() or None,
             "confidence": synthesis.confidence,
             "quotes": quotes[:MAX_QUOTES],
         }
     )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def call_key(analysis_id: str, model: str, message: str) -> str:
@@ -195,7 +199,10 @@ def synthesis_range(
     High: the longest excerpts, full output, and every retry.
     """
     typical = estimate_tokens(SYSTEM, "x" * (max_themes * (EXCERPTS_PER_THEME * 120 + 120)))
-    longest = estimate_tokens(SYSTEM, "x" * (max_themes * (EXCERPTS_PER_THEME * (MAX_QUOTE_CHARS + 10) + 200)))
+    # The high end is what reservations may hold: the byte bound of the longest excerpts and the schema.
+    longest = byte_bound(
+        SYSTEM, "x" * (max_themes * (EXCERPTS_PER_THEME * (MAX_QUOTE_CHARS + 10) + 200)), json.dumps(SCHEMA)
+    )
     low = prices.llm_cost(model, typical, max_themes * max_output_tokens // 3)
     high = prices.llm_cost(model, longest, max_themes * max_output_tokens) * max_attempts
     return low, high
@@ -224,6 +231,8 @@ class SynthesisEngine:
         self.max_output_tokens = max_output_tokens
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.attempts = 0
+        """Paid attempts made so far (retries included), for benchmarks."""
 
     async def analyze(
         self, items: Sequence[RedditItem], request: AnalysisRequest, budget: AnalysisBudget | None = None
@@ -234,6 +243,9 @@ class SynthesisEngine:
         if budget is None:
             results.notes.append("The LLM was not used: this run has no budget to charge it to.")
             return results
+        if not self.prices.prices_model(self.chat.model):
+            results.notes.append(unpriced_note(self.chat.model))
+            return results
         await self._synthesize(local, budget)
         return results
 
@@ -243,7 +255,7 @@ class SynthesisEngine:
             ThemeBrief(n + 1, o.title, o.key_phrases, excerpts(t, EXCERPTS_PER_THEME))
             for n, (o, t) in enumerate(zip(results.opportunities[: self.max_themes], local.themes, strict=False))
         ]
-        written = 0
+        written = refused = 0
         batch = len(pending)
         while pending:
             chosen = pending[:batch]
@@ -255,61 +267,53 @@ class SynthesisEngine:
                     batch = max(1, batch // 2)
                     continue
                 results.notes.append(
-                    f"Stopped calling the LLM to stay within the ${budget.governor.budget} budget: "
-                    f"{len(pending)} of the top themes keep the local write-up."
+                    f"Stopped calling the LLM to stay within the {money(budget.governor.budget)} budget: "
+                    f"{_count(len(pending), 'top theme keeps', 'top themes keep')} the local write-up."
                 )
                 break
             except LlmCallError as error:
+                if error.kind == "timeout" and batch > 1:
+                    # A slow server: fewer themes a call need fewer tokens, so each call finishes sooner.
+                    batch = max(1, batch // 2)
+                    continue
                 results.notes.append(
                     f"The AI write-up is unavailable: the LLM did not answer usefully ({error}), so "
-                    f"{len(pending)} top themes come from the local engine."
+                    f"{_count(len(pending), 'top theme comes', 'top themes come')} from the local engine."
                 )
                 break
-            by_number = {entry.n: entry for entry in reply.opportunities}
+            by_number = unique_entries(reply.opportunities, {b.n for b in chosen})
             for brief in chosen:
                 entry = by_number.get(brief.n)
-                if entry is not None:
-                    index = brief.n - 1
-                    results.opportunities[index] = merge(results.opportunities[index], entry, local.items)
-                    written += 1
+                if entry is None:
+                    continue
+                index = brief.n - 1
+                words = vocabulary(brief.title, brief.phrases, [e.text for e in brief.excerpts])
+                merged = merge(results.opportunities[index], entry, local.items, words)
+                if merged is None:
+                    refused += 1
+                    continue
+                results.opportunities[index] = merged
+                written += 1
             pending = pending[len(chosen) :]
         if written:
             results.engine = "local+llm"
-            results.notes.append(f"{written} top opportunities were written up by {self.chat.model}.")
+            results.notes.append(
+                f"{_count(written, 'top opportunity was', 'top opportunities were')} written up by {self.chat.model}."
+            )
+        if refused:
+            results.notes.append(
+                f"{_count(refused, 'AI write-up was', 'AI write-ups were')} not about its theme's posts "
+                "and kept the local write-up."
+            )
 
     async def _call(self, message: str, budget: AnalysisBudget, *, outputs: int = 1) -> SynthesisReply:
-        """One batch's synthesis: reuse a stored answer, or pay for bounded attempts."""
+        """One batch's synthesis: reuse a stored answer, or pay for bounded attempts that each change something."""
         key = call_key(budget.governor.analysis_id, self.chat.model, message)
         stored = await budget.cache.get(key)
         if stored is not None:
             return SynthesisReply.model_validate(stored)
-        max_tokens = self.max_output_tokens * outputs
-        last: LlmCallError | None = None
-        for attempt in range(self.max_attempts):
-            if attempt:
-                await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
-            tokens_in = estimate_tokens(SYSTEM, message)
-            most = self.prices.llm_cost(self.chat.model, tokens_in, max_tokens)
-            reservation = await budget.governor.reserve(f"{key}:{attempt}", most, "llm")
-            try:
-                reply = await self.chat.complete(SYSTEM, message, max_tokens=max_tokens, schema=SCHEMA)
-            except LlmCallError as error:
-                # Nothing came back, so nothing is owed: give the money back and maybe try again.
-                await budget.governor.release(reservation)
-                last = error
-                if not error.transient:
-                    break
-                continue
-            actual = self.prices.llm_cost(self.chat.model, reply.tokens_in, reply.tokens_out)
-            warnings = await budget.governor.settle(
-                reservation, actual, tokens_in=reply.tokens_in, tokens_out=reply.tokens_out
-            )
-            await budget.announce(warnings)
-            try:
-                parsed = SynthesisReply.model_validate_json(reply.content)
-            except ValidationError:
-                last = LlmCallError("its reply did not match the expected format", transient=True)
-                continue
-            await budget.cache.put(key, parsed.model_dump(mode="json"))
-            return parsed
-        raise last or LlmCallError("no attempt was made", transient=False)
+        call = PaidCall(self.chat, self.prices, SCHEMA, self.max_attempts, self.backoff_seconds)
+        parsed, attempts = await call.run(key, SYSTEM, message, self.max_output_tokens * outputs, budget, parse_reply)
+        self.attempts += attempts
+        await budget.cache.put(key, parsed.model_dump(mode="json"))
+        return parsed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,8 +15,8 @@ from oppscout.core.conversation.parser import Intent, ParsedMessage
 from oppscout.core.conversation.subreddit_names import FuzzyName
 from oppscout.core.conversation.vocabulary import load_vocabulary
 from oppscout.core.db.database import Database
+from oppscout.core.db.repositories.chat_reads import ChatReadRepository
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
-from oppscout.core.db.repositories.ledger import SqlLedger
 from oppscout.core.errors import AppError, TranscriberUnavailableError, VoiceError
 from oppscout.core.ports import Transcriber
 from oppscout.core.service import AnalysisService, Submission
@@ -134,17 +135,20 @@ class ChatService:
         async with self.database.unit_of_work() as session:
             conversation = await ConversationRepository(session).open(thread)
             state, conversation_id, latest = dict(conversation.state), conversation.id, conversation.analysis_id
-        parsed, reading = await self._read(text, state, known)
+        parsed, reading = await self._read(text, state, known, thread)
         name_notes = await self._check_names(parsed)
-        reply, new_state = self.dialog.handle(text, state, voice=voice, known_subreddits=known, parsed=parsed)
-        # What reading messages with the LLM cost is charged to the analysis they lead to.
-        parse_cost = Decimal(str(state.get("parse_cost", "0"))) + (reading.cost if reading else Decimal("0"))
-        if parse_cost and new_state and not isinstance(reply.action, RunAnalysis):
-            new_state = {**new_state, "parse_cost": str(parse_cost)}
+        read_cost = reading.cost if reading else Decimal("0")
+        if reading is not None and (read_cost or reading.tokens_in):
+            # No analysis exists yet (and the message may never lead to one): the workspace pays for the read.
+            await self._charge_read(thread, reading, idempotency_key)
+        reply, new_state = self.dialog.handle(
+            text, state, voice=voice, known_subreddits=known, parsed=parsed, read_cost=read_cost
+        )
+        new_state = {k: v for k, v in new_state.items() if k != "parse_cost"}
         async with self.database.unit_of_work() as session:
             await ConversationRepository(session).save_state(conversation_id, new_state)
         outcome = ChatOutcome(messages=[*name_notes, *reply.messages], parsed=reply.parsed)
-        outcome.parse_cost = reading.cost if reading else Decimal("0")
+        outcome.parse_cost = read_cost
         try:
             if isinstance(reply.action, RunAnalysis) and self.spend is not None:
                 # The monthly caps are checked before anything is queued; the refusal says what is left.
@@ -157,14 +161,10 @@ class ChatService:
                 )
                 if not outcome.submission.queued and outcome.submission.message:
                     outcome.messages.append(outcome.submission.message)
-                if parse_cost and not outcome.submission.duplicate:
-                    await self._charge_parse(outcome.submission.analysis_id, conversation_id, parse_cost, reply.action)
             elif isinstance(reply.action, SimpleAction):
                 await self._simple(reply.action.intent, latest, outcome, thread)
         except AppError as error:
             outcome.messages.append(error.message)
-        if parse_cost and not new_state and not isinstance(reply.action, RunAnalysis):
-            log.info("LLM parse cost of a dropped request: $%s", parse_cost)
         return outcome
 
     async def _check_names(self, parsed: ParsedMessage | None) -> list[str]:
@@ -195,23 +195,34 @@ class ChatService:
         ]
 
     async def _read(
-        self, text: str, state: dict[str, Any], known: list[str]
+        self, text: str, state: dict[str, Any], known: list[str], thread: ThreadRef
     ) -> tuple[ParsedMessage | None, Interpretation | None]:
-        """The deterministic reading, completed by the LLM when one is configured and it is needed."""
+        """The deterministic reading, completed by the LLM when one is configured, it is needed and it fits the caps."""
         if self.interpreter is None:
             return (self.dialog.read(text, state, known) if self.resolver is not None else None), None
         parsed = self.dialog.read(text, state, known)
         if parsed is None or not needs_llm(parsed, text):
             return parsed, None
+        if self.spend is not None:
+            room = await self.spend.room(thread.workspace_id, thread.user_id)
+            if room is not None and self.interpreter.estimate(text) > room:
+                log.info("LLM read skipped: it could cost more than the %s left under the monthly caps", room)
+                return parsed, None
         reading = await self.interpreter.interpret(text, self.dialog.now(), parsed)
         return reading.parsed, reading
 
-    async def _charge_parse(self, analysis_id: str, conversation_id: int, cost: Decimal, run: RunAnalysis) -> None:
-        ledger = SqlLedger(self.database)
-        key = f"parse:{conversation_id}"
-        # The money is already spent, so the entry is recorded even when it leaves less for the analysis.
-        await ledger.reserve(analysis_id, key, "llm", cost, max(run.request.max_cost, cost))
-        await ledger.settle(analysis_id, key, cost, tokens_in=0, tokens_out=0, calls=1)
+    async def _charge_read(self, thread: ThreadRef, reading: Interpretation, idempotency_key: str | None) -> None:
+        key = f"read:{thread.platform}:{idempotency_key}" if idempotency_key else f"read:{uuid.uuid4().hex}"
+        async with self.database.unit_of_work() as session:
+            await ChatReadRepository(session).charge(
+                thread.workspace_id,
+                thread.user_id,
+                key[:128],
+                reading.cost,
+                tokens_in=reading.tokens_in,
+                tokens_out=reading.tokens_out,
+                now=self.dialog.now(),
+            )
 
     async def _create_watch(self, thread: ThreadRef, watch: CreateWatch) -> str:
         if self.watches is None:

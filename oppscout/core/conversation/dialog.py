@@ -21,8 +21,7 @@ from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.conversation.estimate import Estimate, VolumeHint, estimate
 from oppscout.core.conversation.parser import Intent, ParsedMessage, parse
 from oppscout.core.conversation.subreddit_names import answer_subreddits
-from oppscout.core.costs import PriceTable
-from oppscout.core.errors import BudgetExceededError
+from oppscout.core.costs import PriceTable, money
 from oppscout.core.settings import Settings
 
 YES = re.compile(
@@ -114,7 +113,7 @@ class Dialog:
         self.volume = volume
         self.confirm_always = confirm_always
         self.now = now
-        self.prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
+        self.prices = PriceTable.from_settings(settings)
 
     def read(self, text: str, state: dict[str, Any], known_subreddits: Iterable[str] = ()) -> ParsedMessage | None:
         """What the dialog takes ``text`` to say in this state; None for a yes or no to a confirmation."""
@@ -139,10 +138,12 @@ class Dialog:
         voice: bool = False,
         known_subreddits: Iterable[str] = (),
         parsed: ParsedMessage | None = None,
+        read_cost: Decimal = Decimal("0"),
     ) -> tuple[Reply, dict[str, Any]]:
         """Answer one message given the thread's state; returns the reply and the new state.
 
-        ``parsed`` is what ``read`` returned, possibly completed by the LLM interpreter.
+        ``parsed`` is what ``read`` returned, possibly completed by the LLM interpreter, whose reading
+        cost ``read_cost`` (charged to the workspace; the confirmation says so).
         """
         phase = state.get("phase", "idle")
         draft: dict[str, Any] = dict(state.get("draft", {})) if phase != "idle" else {}
@@ -166,6 +167,8 @@ class Dialog:
                 return Reply([DROPPED], parsed=parsed), {}
             return Reply(action=SimpleAction(Intent.CANCEL), parsed=parsed), state
         draft = merge(draft, parsed)
+        if parsed.llm_fields and read_cost:
+            draft["llm_read_cost"] = str(read_cost)
         if parsed.fuzzy or parsed.llm_fields or parsed.notes or parsed.unclear:
             confirm = True
         if not draft.get("subreddits"):
@@ -204,7 +207,9 @@ class Dialog:
             notes.append(f"(You didn't say, so I used {' and '.join(defaults)}.)")
         notes += [f"(I took “{heard}” to mean r/{name}.)" for heard, name in draft.get("resolved", [])]
         if draft.get("llm_fields"):
-            notes.append(f"(The AI helped me read your message: {', '.join(draft['llm_fields'])}.)")
+            cost = Decimal(str(draft.get("llm_read_cost", "0")))
+            paid = f"; that read cost {money(cost)}, charged to this workspace" if cost else ""
+            notes.append(f"(The AI helped me read your message: {', '.join(draft['llm_fields'])}{paid}.)")
         notes += draft.get("notes") or []
         watch = draft.get("watch")
         needs_confirm = (
@@ -242,23 +247,22 @@ class Dialog:
     def estimate(self, request: AnalysisRequest) -> Estimate:
         """The up-front estimate shown when a request is confirmed."""
         volume = self.volume(request) if self.volume else None
-        return estimate(request, self.prices, llm_range=self._llm_range(), volume=volume)
+        settings = self.settings
+        free_llm = bool(settings.openai_base_url) and self.prices.llm_free
+        return estimate(request, self.prices, llm_range=self._llm_range(), volume=volume, free_llm=free_llm)
 
     def _llm_range(self) -> tuple[Decimal, Decimal]:
-        if not self.settings.openai_base_url:
-            return Decimal("0"), Decimal("0")
         settings = self.settings
-        try:
-            return synthesis_range(
-                self.prices,
-                settings.openai_model,
-                settings.llm_max_themes,
-                settings.llm_max_output_tokens,
-                settings.llm_max_attempts,
-            )
-        except BudgetExceededError:
-            # No price for the model: the analysis will not call it, so nothing to add.
+        if not settings.openai_base_url or not self.prices.prices_model(settings.openai_model):
+            # No LLM, or an unpriced one the analysis will not call: nothing to add.
             return Decimal("0"), Decimal("0")
+        return synthesis_range(
+            self.prices,
+            settings.openai_model,
+            settings.llm_max_themes,
+            settings.llm_max_output_tokens,
+            settings.llm_max_attempts,
+        )
 
 
 def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:

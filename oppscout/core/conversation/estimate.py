@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from oppscout.core.contract import AnalysisRequest
-from oppscout.core.costs import PriceTable
+from oppscout.core.costs import PriceTable, money
 
 # Typical new posts a day in an active business subreddit; keywords keep roughly a fifth.
 POSTS_PER_SUBREDDIT_DAY = 25
@@ -27,14 +27,17 @@ class Estimate:
     cost_low: Decimal
     cost_high: Decimal
     seconds: int
+    free_llm: bool = False
+    """The LLM writes up the results, at no cost (a local server declared free)."""
 
     def describe(self) -> str:
         """One line for a confirmation message."""
         duration = "under a minute" if self.seconds < 60 else f"about {round(self.seconds / 60)} min"
         if self.cost_high == 0:
-            cost = "$0 (local analysis, no paid calls)"
+            cost = "$0 (no paid calls: the LLM here is free)" if self.free_llm else "$0 (local analysis, no paid calls)"
         else:
-            cost = f"${self.cost_low:.2f}–${self.cost_high:.2f}"
+            # Tiny budgets need more than cents: "$0.0002–$0.001", never "$0.00–$0.00".
+            cost = f"{money(self.cost_low)}–{money(self.cost_high)}"
         return f"~{self.posts} posts, ~{self.reddit_calls} Reddit calls, {cost}, {duration}"
 
 
@@ -52,9 +55,11 @@ def estimate(
     *,
     llm_range: tuple[Decimal, Decimal] = (Decimal("0"), Decimal("0")),
     volume: VolumeHint | None = None,
+    free_llm: bool = False,
 ) -> Estimate:
     """Estimate a request. ``llm_range`` is what the LLM step would spend, low and high (0 without an LLM);
-    ``volume`` replaces the typical-subreddit guess when the source can count the posts."""
+    ``volume`` replaces the typical-subreddit guess when the source can count the posts; ``free_llm`` says
+    a free LLM writes the results up."""
     if volume is not None:
         posts = volume.posts
         listing_calls = max(len(request.subreddits), math.ceil(posts / LISTING_PAGE))
@@ -77,4 +82,5 @@ def estimate(
         cost_low=min(high, reddit + llm_low),
         cost_high=high,
         seconds=int(calls * seconds_per_call + 5),
+        free_llm=free_llm,
     )

@@ -17,7 +17,15 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from oppscout.core.analysis.synthesis import ChatModel, LlmCallError, estimate_tokens
+from oppscout.core.analysis.llm_call import (
+    ChatModel,
+    ChatReply,
+    LlmCallError,
+    OutputFormat,
+    byte_bound,
+    format_hint,
+    json_text,
+)
 from oppscout.core.contract.request import SUBREDDIT_PATTERN
 from oppscout.core.conversation.parser import Intent, ParsedMessage
 from oppscout.core.costs import PriceTable
@@ -28,6 +36,8 @@ log = logging.getLogger(__name__)
 MAX_PARSE_COST = Decimal("0.01")
 MAX_OUTPUT_TOKENS = 200
 MIN_WORDS = 3
+# A server that refuses json_schema (llama-cpp-python's answers 500) is asked once more for a json_object.
+READ_FORMATS: tuple[OutputFormat, ...] = ("json_schema", "json_object")
 
 SYSTEM = (
     "You turn one chat message to a Reddit research bot into JSON. Intents: scan (analyse subreddits now), "
@@ -81,24 +91,50 @@ class RequestInterpreter:
 
     def estimate(self, text: str) -> Decimal:
         """The most this message's reading can cost."""
-        return self.prices.llm_cost(self.model.model, estimate_tokens(SYSTEM, text), MAX_OUTPUT_TOKENS)
+        return self.prices.llm_cost(self.model.model, byte_bound(SYSTEM, text, json.dumps(SCHEMA)), MAX_OUTPUT_TOKENS)
 
     async def interpret(self, text: str, now: datetime, parsed: ParsedMessage) -> Interpretation:
         """``parsed`` with the gaps the model could fill; unchanged (and free) when the call is skipped or fails."""
-        if self.estimate(text) > self.max_cost:
+        if not self.prices.prices_model(self.model.model):
+            log.info("LLM parse skipped: the model %s has no price", self.model.model)
+            return Interpretation(parsed)
+        most = self.estimate(text)
+        if most > self.max_cost:
             log.info("LLM parse skipped: estimate above %s", self.max_cost)
             return Interpretation(parsed)
+        spent = Decimal("0")
+        reply: ChatReply | None = None
+        for output in READ_FORMATS:
+            if spent + most > self.max_cost:
+                break
+            try:
+                reply = await self.model.complete(
+                    SYSTEM,
+                    text + format_hint(output, SCHEMA),
+                    max_tokens=MAX_OUTPUT_TOKENS,
+                    schema=SCHEMA,
+                    output=output,
+                )
+                break
+            except LlmCallError as error:
+                # Logged at INFO: the console chat shares the terminal, and the user is simply asked instead.
+                log.info("LLM parse failed: %s", error)
+                # A call that may have run (a timeout, garbage) costs what it could have cost.
+                spent += most if error.billed else Decimal("0")
+                if error.kind not in ("server_error", "bad_request"):
+                    break  # only a refused json_schema is worth asking again, as json_object
+        if reply is None:
+            return Interpretation(parsed, cost=spent)
+        if reply.tokens_in is None or reply.tokens_out is None:
+            cost, tokens_in, tokens_out = most, 0, 0
+        else:
+            tokens_in, tokens_out = reply.tokens_in, reply.tokens_out
+            cost = min(most, self.prices.llm_cost(self.model.model, tokens_in, tokens_out))
+        result = Interpretation(parsed, cost=spent + cost, tokens_in=tokens_in, tokens_out=tokens_out)
         try:
-            reply = await self.model.complete(SYSTEM, text, max_tokens=MAX_OUTPUT_TOKENS, schema=SCHEMA)
-        except LlmCallError as error:
-            log.warning("LLM parse failed: %s", error)
-            return Interpretation(parsed)
-        cost = self.prices.llm_cost(self.model.model, reply.tokens_in, reply.tokens_out)
-        result = Interpretation(parsed, cost=cost, tokens_in=reply.tokens_in, tokens_out=reply.tokens_out)
-        try:
-            reading = LlmReading.model_validate(json.loads(reply.content))
+            reading = LlmReading.model_validate(json.loads(json_text(reply.content)))
         except (ValueError, ValidationError) as error:
-            log.warning("LLM parse unreadable: %s", error)
+            log.info("LLM parse unreadable: %s", error)
             return result
         result.parsed, result.filled = fill(parsed, reading, now)
         result.parsed.llm_fields = list(result.filled)

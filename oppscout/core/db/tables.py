@@ -389,3 +389,19 @@ class OutboxAttemptRow(Base):
     at: Mapped[datetime]
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ChatReadChargeRow(Base):
+    """What reading one chat message with the LLM cost: charged to the workspace (and person), not an analysis."""
+
+    __tablename__ = "chat_read_charges"
+    __table_args__ = (UniqueConstraint("workspace_id", "key", name="uq_chat_read_charge_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(String(128))
+    usd: Mapped[Decimal]
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]

@@ -1,16 +1,26 @@
-"""maxCost is never exceeded, whatever sequence of usage the provider reports."""
+"""Reservations are true upper bounds and maxCost is never exceeded, whatever the text and the provider do.
+
+The provider here tokenizes like the densest byte-level tokenizer there can be (one token per UTF-8 byte,
+plus its chat template), answers with scripted usage (true, over-reported, missing), garbage, cut-off
+JSON or a timeout, and the text is drawn from dense scripts (CJK, emoji, combining marks).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oppscout.core.analysis.budget import AnalysisBudget, MemoryCache
 from oppscout.core.analysis.engine import Excerpt
-from oppscout.core.analysis.synthesis import ChatReply, LlmCallError, SynthesisEngine
+from oppscout.core.analysis.llm_call import ChatReply, LlmCallError, OutputFormat
+from oppscout.core.analysis.synthesis import SynthesisEngine, ThemeBrief, batch_message
 from oppscout.core.costs import CostGovernor, PriceTable
 from oppscout.core.errors import BudgetExceededError
 from oppscout.core.ports import LedgerTotals
@@ -21,6 +31,9 @@ ANSWER = (
     '{"opportunities": [{"n": 1, "title": "T", "problem": "P", "who": "W", "willingness_to_pay": "none", '
     '"product_idea": "I", "confidence": 0.5}]}'
 )
+# Tokens a real chat template adds (Llama 3: 5 a message and 4 for the reply); the bound allows more.
+TEMPLATE_PER_MESSAGE = 5
+TEMPLATE_REPLY = 4
 
 
 class MemoryLedger:
@@ -29,6 +42,7 @@ class MemoryLedger:
     def __init__(self) -> None:
         self.held: dict[str, Decimal] = {}
         self.charged: dict[str, Decimal] = {}
+        self.last_reserved = Decimal(0)
 
     async def totals(self, analysis_id: str) -> LedgerTotals:
         return LedgerTotals(spent=sum(self.charged.values(), Decimal(0)), reserved=sum(self.held.values(), Decimal(0)))
@@ -40,6 +54,7 @@ class MemoryLedger:
         if totals.spent + totals.reserved + amount > budget:
             return False
         self.held[key] = amount
+        self.last_reserved = amount
         return True
 
     async def settle(
@@ -53,49 +68,87 @@ class MemoryLedger:
         self.held.pop(key, None)
 
 
-class ScriptedChat:
-    """Replies with the usage figures (or failures) it is given, in order."""
+@dataclass
+class Step:
+    """What the provider does on one call."""
 
-    model = "gpt-4o-mini"
-
-    def __init__(self, usage: list[tuple[int, int] | None]) -> None:
-        self.usage = list(usage)
-        self.calls = 0
-
-    async def complete(self, system: str, user: str, *, max_tokens: int, schema: dict[str, object]) -> ChatReply:
-        self.calls += 1
-        step = self.usage.pop(0) if self.usage else (500, 100)
-        if step is None:
-            raise LlmCallError("scripted 429", transient=True)
-        return ChatReply(content=ANSWER, tokens_in=step[0], tokens_out=step[1])
+    outcome: str  # "ok", "truncated", "garbage", "timeout", "429", "no-usage", "invalid"
+    out_fraction: float  # how much of max_tokens it really generates
+    over_report: int  # reported usage = true usage x this (1 = honest)
 
 
-usage_step = st.one_of(
-    st.none(),
-    st.tuples(st.integers(0, 200_000), st.integers(0, 50_000)),  # wildly over the estimate too
+@dataclass
+class DenseProvider:
+    """An OpenAI-compatible provider with the densest byte-level tokenizer, following a script."""
+
+    ledger: MemoryLedger
+    prices: PriceTable
+    script: list[Step]
+    tokenizer: bool
+    model: str = "gpt-4o-mini"
+    requests: list[tuple[str, int, str]] = field(default_factory=list)
+    true_costs: list[tuple[Decimal, Decimal]] = field(default_factory=list)  # (true cost, its reservation)
+
+    async def count_tokens(self, texts: Sequence[str]) -> int | None:
+        return sum(len(t.encode()) for t in texts) if self.tokenizer else None
+
+    async def complete(
+        self, system: str, user: str, *, max_tokens: int, schema: dict[str, Any], output: OutputFormat = "json_schema"
+    ) -> ChatReply:
+        step = self.script.pop(0) if self.script else Step("ok", 0.1, 1)
+        prompt = len(system.encode()) + len(user.encode()) + 2 * TEMPLATE_PER_MESSAGE + TEMPLATE_REPLY
+        if output == "json_schema":  # a provider that counts the schema as prompt too
+            prompt += len(json.dumps(schema).encode())
+        out = int(max_tokens * step.out_fraction)
+        if step.outcome == "429":
+            raise LlmCallError("scripted 429", transient=True, kind="rate_limited")
+        self.requests.append((user, max_tokens, output))
+        self.true_costs.append((self.prices.llm_cost(self.model, prompt, out), self.ledger.last_reserved))
+        if step.outcome == "timeout":
+            raise LlmCallError("scripted timeout", transient=True, billed=True, kind="timeout")
+        if step.outcome == "garbage":
+            raise LlmCallError("scripted HTML", transient=True, billed=True, kind="garbage")
+        content = {"ok": ANSWER, "truncated": ANSWER[:40], "invalid": '{"title": 5}', "no-usage": ANSWER}[step.outcome]
+        if step.outcome == "no-usage":
+            return ChatReply(content=content, tokens_in=None, tokens_out=None)
+        k = step.over_report
+        return ChatReply(content, prompt * k, out * k, truncated=step.outcome == "truncated")
+
+
+dense_text = st.text(
+    alphabet=st.sampled_from('中文字句話題帳單請求価格ﾃｽﾄ😀🧾💸é\u0301\u200dxyz <>/"\\\n'), min_size=0, max_size=400
+)
+steps = st.builds(
+    Step,
+    outcome=st.sampled_from(["ok", "truncated", "garbage", "timeout", "429", "no-usage", "invalid"]),
+    out_fraction=st.floats(0, 1),
+    over_report=st.sampled_from([1, 1, 2, 50]),
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    budget=st.decimals(min_value=Decimal("0"), max_value=Decimal("0.05"), places=6),
-    usage=st.lists(usage_step, max_size=30),
-    themes=st.integers(1, 8),
+    budget=st.decimals(min_value=Decimal("0"), max_value=Decimal("0.02"), places=6),
+    script=st.lists(steps, max_size=20),
+    texts=st.lists(dense_text, min_size=1, max_size=4, unique=True),
+    tokenizer=st.booleans(),
 )
-def test_spend_never_passes_max_cost(budget: Decimal, usage: list[tuple[int, int] | None], themes: int) -> None:
+def test_reservations_bound_every_call_and_spend_never_passes_max_cost(
+    budget: Decimal, script: list[Step], texts: list[str], tokenizer: bool
+) -> None:
     prices = PriceTable(Settings(_env_file=None).model_prices)
-    chat = ScriptedChat(usage)
-    engine = SynthesisEngine(chat, prices, max_themes=themes, max_attempts=3, backoff_seconds=0)
     ledger = MemoryLedger()
+    provider = DenseProvider(ledger, prices, list(script), tokenizer)
+    engine = SynthesisEngine(provider, prices, max_themes=1, max_attempts=3, backoff_seconds=0)
     governor = CostGovernor("a1", budget, ledger)
-    item = post("p1", "Invoices paid late", "I hate chasing late invoices.")
+    honest = all(s.over_report == 1 and s.outcome not in ("timeout", "garbage", "no-usage") for s in script)
 
     async def run() -> None:
-        for n in range(themes):
+        for n, text in enumerate(texts):
+            item = post(f"p{n}", "Invoices", text or "x")
+            message = batch_message([ThemeBrief(1, text, [text], [Excerpt(item.body, item)])])
             try:
-                await engine._call(
-                    f"theme {n}: " + Excerpt(item.body, item).text, AnalysisBudget(governor, MemoryCache())
-                )
+                await engine._call(message, AnalysisBudget(governor, MemoryCache()))
             except (BudgetExceededError, LlmCallError):
                 continue
 
@@ -103,3 +156,9 @@ def test_spend_never_passes_max_cost(budget: Decimal, usage: list[tuple[int, int
     spent = sum(ledger.charged.values(), Decimal(0))
     assert spent <= budget
     assert not ledger.held  # every reservation was settled or given back
+    # Each call's true cost fits the reservation made for it, in the densest script.
+    assert all(true <= held for true, held in provider.true_costs)
+    # The same paid request is never sent twice.
+    assert len(set(provider.requests)) == len(provider.requests)
+    if honest:
+        assert spent == sum((true for true, _ in provider.true_costs), Decimal(0))

@@ -24,7 +24,7 @@ async def test_a_tight_budget_stops_the_llm_says_so_in_the_thread_and_is_never_e
     engine = build_engine(llm_settings)
     assert engine.name == "llm"
     worker = build_worker(runtime, source=DemoSource(), engine=engine, handle_signals=False)
-    budget = Decimal("0.0008")
+    budget = Decimal("0.0012")
     async with EventSubscription(runtime.redis) as subscription:
         submission = await runtime.service.submit(make_request(max_cost=str(budget)))
         running = asyncio.create_task(worker.async_run())
