@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.console import Console
-from rich.padding import Padding
 from rich.text import Text
 
 from oppscout.core.contract import CostBreakdown, OpportunityResults, ProgressUpdate, utcnow
@@ -37,6 +38,13 @@ INDENT = 3
 """Columns an opportunity's lines are indented under its heading."""
 
 
+def _indented(console: Console, text: str) -> None:
+    # Wrapped here, not by rich, so continuation lines keep the indent and carry no trailing blanks.
+    pad = " " * INDENT
+    lines = textwrap.wrap(text, width=max(20, console.width - 1), initial_indent=pad, subsequent_indent=pad)
+    console.print(Text("\n".join(lines)), soft_wrap=True)
+
+
 def print_summary(console: Console, results: OpportunityResults, *, top: int = 5) -> None:
     """Print the top opportunities, each with its best quote and that quote's permalink.
 
@@ -51,11 +59,11 @@ def print_summary(console: Console, results: OpportunityResults, *, top: int = 5
         heading.append(opp.title, style="bold")
         heading.append(f"  · score {opp.score}")
         console.print(heading)
-        console.print(Padding(Text(opp.problem), (0, 0, 0, INDENT), expand=False))
+        _indented(console, opp.problem)
         quote = opp.quotes[0] if opp.quotes else None
         if quote is None:
             continue
-        console.print(Padding(Text(f"“{quote.text}” — u/{quote.author}"), (0, 0, 0, INDENT), expand=False))
+        _indented(console, f"“{quote.text}” — u/{quote.author}")
         link = Text(" " * INDENT)
         link.append(quote.permalink, style=f"link {quote.permalink}")
         console.print(link, soft_wrap=True, overflow="ignore", crop=False)
