@@ -90,7 +90,12 @@ class AnalysisRunner:
             job = await StageJobRepository(session).start(analysis_id, stage)
             if job.status == AnalysisStatus.COMPLETED:
                 return None
+            attempt = job.attempts
         await self.notifier.publish(StageEvent(analysis_id=analysis_id, stage=stage))
+        if attempt > 1:
+            # The last progress line (and its ETA) belongs to a run that stopped: say what happens now.
+            resuming = StageProgress(self.database, self.notifier, analysis_id, stage, interval=0)
+            await resuming.report(0, 0, resume_message(stage, attempt), force=True)
         return row
 
     async def stage_done(self, analysis_id: str, stage: Stage) -> bool:
@@ -358,6 +363,11 @@ class AnalysisRunner:
         log.warning("Reddit is down; analysis back in the queue, next try in %.0f s", defer)
         await self.notifier.publish(NoticeEvent(analysis_id=analysis_id, message=reddit_down_notice(defer, remaining)))
         return defer
+
+
+def resume_message(stage: Stage, attempt: int) -> str:
+    """The progress line of a stage started again after its last run stopped (a worker died, Reddit was down)."""
+    return f"resuming {stage.label} (try {attempt}): the previous run stopped before it finished; nothing is lost"
 
 
 def reddit_down_notice(defer: float, remaining: float) -> str:

@@ -12,6 +12,7 @@ from oppscout.core.contract import STAGES, Stage
 from oppscout.core.errors import AppError, QueueUnavailableError, SourceOutageError
 from oppscout.core.log_context import job_context
 from oppscout.core.runner import AnalysisRunner
+from oppscout.jobs.lease import leased
 from oppscout.jobs.metrics import WorkerMetrics
 from oppscout.jobs.queue import AnalysisQueue
 
@@ -24,9 +25,11 @@ async def _run_stage(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str
         metrics.record_queue_wait(stage.value, ctx)
     started = time.monotonic()
     outcome = "retry"
+    runner: AnalysisRunner = ctx["runner"]
     try:
         with job_context(analysis_id, stage.value):
-            outcome = await _run_step(ctx, analysis_id, stage)
+            async with leased(ctx.get("redis"), ctx.get("job_id"), runner.settings.stage_lease_seconds):
+                outcome = await _run_step(ctx, analysis_id, stage)
             return outcome
     finally:
         # A cancelled run (shutdown, timeout) counts as "retry": arq hands the job out again.
