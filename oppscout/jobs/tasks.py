@@ -15,6 +15,7 @@ from oppscout.core.runner import AnalysisRunner
 from oppscout.jobs.lease import leased
 from oppscout.jobs.metrics import WorkerMetrics
 from oppscout.jobs.queue import AnalysisQueue
+from oppscout.jobs.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +92,9 @@ async def ai_analysis(ctx: dict[str, Any], analysis_id: str) -> str:
 
 
 async def reconcile(ctx: dict[str, Any]) -> int:
-    """Cron: queue analyses the database has as unfinished but Redis lost."""
-    requeued = await ctx["service"].reconcile()
-    return len(requeued)
+    """Cron: mend unfinished analyses without a live job (Redis lost it, arq gave up on it); see ``sweeper``."""
+    sweeper: Sweeper = ctx["sweeper"]
+    return (await sweeper.sweep()).mended
 
 
 async def purge_reddit_text(ctx: dict[str, Any]) -> int:

@@ -1,0 +1,99 @@
+"""The sweeper: an analysis left without a live job is queued again a bounded number of times, then failed
+with a message, and never sits in ``processing`` forever.
+
+The states are the ones arq really leaves behind: a job whose workers died ``stage_max_tries`` times
+is dropped by the next worker as "max retries exceeded" (its try counter is past the limit), and
+its result key then keeps the old reconciler from queuing it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from arq.constants import retry_key_prefix
+
+from oppscout.core.contract import AnalysisStatus, Stage
+from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.db.repositories.stage_jobs import StageJobRepository
+from oppscout.core.events import CompletedEvent, FailedEvent
+from oppscout.jobs.event_bus import EventSubscription
+from oppscout.jobs.queue import JobState
+from oppscout.jobs.sweeper import Sweeper
+from oppscout.runtime import Runtime
+from tests.helpers import make_request
+from tests.jobs.worker_harness import events_until_final, running_worker
+
+
+async def interrupted(runtime: Runtime, starts: int) -> str:
+    """An analysis whose first stage was started ``starts`` times by workers that all died, as arq keeps it."""
+    submission = await runtime.service.submit(make_request())
+    analysis_id = submission.analysis_id
+    async with runtime.database.unit_of_work() as session:
+        await AnalysisRepository(session).mark_processing(analysis_id)
+        for _ in range(starts):
+            await StageJobRepository(session).start(analysis_id, Stage.REDDIT_COLLECTION)
+    # Each start counted one arq try; the dead workers never finished any.
+    await runtime.redis.set(retry_key_prefix + analysis_id, runtime.settings.stage_max_tries)
+    return analysis_id
+
+
+async def until_dropped(runtime: Runtime, analysis_id: str) -> None:
+    async with asyncio.timeout(20):
+        while await runtime.queue.job_state(analysis_id, Stage.REDDIT_COLLECTION) is not JobState.ENDED:
+            await asyncio.sleep(0.05)
+
+
+async def test_an_analysis_interrupted_as_often_as_allowed_fails_with_a_message_instead_of_staying_processing(
+    runtime: Runtime,
+) -> None:
+    tries = runtime.settings.stage_max_tries
+    async with EventSubscription(runtime.redis) as subscription:
+        analysis_id = await interrupted(runtime, starts=tries)
+        async with running_worker(runtime) as worker:
+            await until_dropped(runtime, analysis_id)  # arq: "max retries exceeded"
+            assert (await runtime.service.get(analysis_id)).status == AnalysisStatus.PROCESSING
+
+            sweeper: Sweeper = worker.ctx["sweeper"]
+            swept = await sweeper.sweep(grace=timedelta(0))
+            events = await events_until_final(subscription, analysis_id, limit=10)
+
+    assert swept.failed == [analysis_id]
+    final = events[-1]
+    assert isinstance(final, FailedEvent)
+    assert f"collecting posts was interrupted {tries} times" in final.message
+    response = await runtime.service.get(analysis_id)
+    assert response.status == AnalysisStatus.FAILED
+    assert response.metadata.error == final.message
+    assert (await sweeper.sweep(grace=timedelta(0))).mended == 0  # once failed, left alone
+
+
+async def test_an_analysis_dropped_by_arq_with_tries_left_is_queued_afresh_and_completes_once(
+    runtime: Runtime,
+) -> None:
+    async with EventSubscription(runtime.redis) as subscription:
+        analysis_id = await interrupted(runtime, starts=1)
+        async with running_worker(runtime) as worker:
+            await until_dropped(runtime, analysis_id)
+
+            swept = await worker.ctx["sweeper"].sweep(grace=timedelta(0))
+            events = await events_until_final(subscription, analysis_id, limit=60)
+
+    assert swept.requeued == [analysis_id]
+    assert sum(isinstance(e, CompletedEvent) for e in events) == 1
+    assert (await runtime.service.get(analysis_id)).status == AnalysisStatus.COMPLETED
+    async with runtime.database.unit_of_work() as session:
+        job = await StageJobRepository(session).get(analysis_id, Stage.REDDIT_COLLECTION)
+    assert job is not None
+    assert job.attempts == 2
+
+
+async def test_an_analysis_whose_jobs_redis_forgot_is_queued_again_and_completes(runtime: Runtime) -> None:
+    async with EventSubscription(runtime.redis) as subscription:
+        analysis_id = (await runtime.service.submit(make_request())).analysis_id
+        await runtime.redis.flushdb()  # Redis restarted without persistence
+        async with running_worker(runtime) as worker:
+            swept = await worker.ctx["sweeper"].sweep(grace=timedelta(0))
+            events = await events_until_final(subscription, analysis_id, limit=60)
+    assert swept.requeued == [analysis_id]
+    assert isinstance(events[-1], CompletedEvent)
