@@ -34,21 +34,27 @@ def _logging(settings: Settings, *, quiet: bool = False) -> None:
 
 async def _with_worker(settings: Settings, body: Callable[..., Awaitable[None]]) -> None:
     """Open the runtime, run a worker in this process beside ``body``, then shut both down."""
-    from oppscout.jobs.worker import build_worker, stop_worker
+    from oppscout.jobs.supervisor import supervise
+    from oppscout.jobs.worker import build_worker
     from oppscout.runtime import Runtime, build_engine, build_source
 
     runtime = await Runtime.open(settings)
-    worker = build_worker(
-        runtime,
-        source=build_source(settings, health_store=runtime.redis),
-        engine=build_engine(settings, health_store=runtime.redis),
-        handle_signals=False,
-    )
-    worker_task = asyncio.create_task(worker.async_run())
     try:
-        await body(runtime)
+        worker = build_worker(
+            runtime,
+            source=build_source(settings, health_store=runtime.redis),
+            engine=build_engine(settings, health_store=runtime.redis),
+            handle_signals=False,
+        )
+        stopping = asyncio.Event()
+        # The worker beside the chat rides out Redis outages too (the chat itself keeps answering).
+        worker_task = asyncio.create_task(supervise(worker, stopping, grace=5.0))
+        try:
+            await body(runtime)
+        finally:
+            stopping.set()
+            await worker_task
     finally:
-        await stop_worker(worker, worker_task)
         await runtime.close()
 
 
@@ -109,36 +115,33 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Run a worker until SIGINT/SIGTERM (or until the queue is empty with --burst)."""
-    from oppscout.jobs.worker import build_worker, stop_worker
+    from oppscout.jobs.supervisor import supervise
+    from oppscout.jobs.worker import build_worker
     from oppscout.runtime import Runtime, build_engine, build_source
 
     _logging(settings)
 
     async def run() -> None:
-        runtime = await Runtime.open(settings)
-        worker = build_worker(
-            runtime,
-            # Reddit's and the LLM's state, as the stages see them, goes to /health through Redis.
-            source=build_source(settings, health_store=runtime.redis),
-            engine=build_engine(settings, health_store=runtime.redis),
-            burst=args.burst,
-            handle_signals=False,
-        )
-        if settings.worker_metrics_port:
-            # Each worker serves its own figures: workers may run on several machines.
-            worker.ctx["metrics"].serve(settings.worker_metrics_port)
-        task = asyncio.create_task(worker.async_run())
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
-        stop_wait = asyncio.create_task(stopping.wait())
-        # Finish on a signal, or by itself in burst mode; running stages get a grace period
-        # and anything cut short is run again by the next worker (stages are idempotent).
-        await asyncio.wait([task, stop_wait], return_when=asyncio.FIRST_COMPLETED)
-        stop_wait.cancel()
+        runtime = await Runtime.open(settings)
         try:
-            await stop_worker(worker, task, grace=WORKER_STOP_GRACE_SECONDS)
+            worker = build_worker(
+                runtime,
+                # Reddit's and the LLM's state, as the stages see them, goes to /health through Redis.
+                source=build_source(settings, health_store=runtime.redis),
+                engine=build_engine(settings, health_store=runtime.redis),
+                burst=args.burst,
+                handle_signals=False,
+            )
+            if settings.worker_metrics_port:
+                # Each worker serves its own figures: workers may run on several machines.
+                worker.ctx["metrics"].serve(settings.worker_metrics_port)
+            # Finish on a signal, or by itself in burst mode; a Redis outage is waited out. Running
+            # stages get a grace period and anything cut short is run again (stages are idempotent).
+            await supervise(worker, stopping, grace=WORKER_STOP_GRACE_SECONDS)
         finally:
             await runtime.close()
 

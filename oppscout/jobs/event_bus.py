@@ -27,16 +27,31 @@ class RedisEventPublisher:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self._lost = 0  # events not published since Redis went away
 
     async def publish(self, event: AnalysisEvent) -> None:
-        """Number the event and publish it; a Redis hiccup is logged, not raised (the DB keeps state)."""
+        """Number the event and publish it; a Redis hiccup is logged, not raised (the DB keeps state).
+
+        An outage is logged once, when the first event is lost, and once more when Redis takes events again.
+        """
         try:
             seq_key = SEQ_PREFIX + event.analysis_id
             event.seq = int(await self.redis.incr(seq_key))
             await self.redis.expire(seq_key, SEQ_TTL_SECONDS)
             await self.redis.publish(channel_for(event.analysis_id), event.model_dump_json())
-        except (RedisError, OSError):
-            log.warning("could not publish %s event", event.type, extra={"analysis_id": event.analysis_id})
+        except (RedisError, OSError) as error:
+            if not self._lost:
+                log.warning(
+                    "could not publish %s event (%s); live updates pause until Redis is back",
+                    event.type,
+                    error,
+                    extra={"analysis_id": event.analysis_id},
+                )
+            self._lost += 1
+            return
+        if self._lost:
+            log.info("Redis takes events again; %d live update(s) were not sent meanwhile", self._lost)
+            self._lost = 0
 
 
 class EventSubscription:

@@ -80,6 +80,10 @@ def build_worker(
     heartbeat: dict[str, asyncio.Task[None]] = {}
 
     async def on_startup(ctx: dict[str, Any]) -> None:
+        # Called again each time the loop resumes after a Redis outage (see ``supervisor``): one heartbeat.
+        previous = heartbeat.pop("task", None)
+        if previous is not None:
+            previous.cancel()
         heartbeat["task"] = asyncio.create_task(_heartbeat(worker, worker_id, settings.worker_concurrency))
         try:
             await sweeper.sweep()
