@@ -68,7 +68,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     async def body(runtime: object) -> None:
         await play(runtime, console, DEMO_SCRIPT)  # type: ignore[arg-type]
 
-    asyncio.run(_with_worker(settings, body))
+    from oppscout.runtime import run_until_stopped
+
+    run_until_stopped(_with_worker(settings, body))
     return 0
 
 
@@ -82,7 +84,9 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     async def body(runtime: object) -> None:
         await repl(runtime, console)  # type: ignore[arg-type]
 
-    asyncio.run(_with_worker(settings, body))
+    from oppscout.runtime import run_until_stopped
+
+    run_until_stopped(_with_worker(settings, body))
     return 0
 
 
@@ -90,7 +94,7 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
     """Run the Slack and/or Discord bots that are configured."""
     from oppscout.bot.launcher import run_bots
     from oppscout.core.errors import AppError
-    from oppscout.runtime import Runtime, build_chat
+    from oppscout.runtime import Runtime, build_chat, run_until_stopped
     from oppscout.voice.transcriber import WhisperTranscriber
 
     _logging(settings)
@@ -106,7 +110,7 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
             await runtime.close()
 
     try:
-        asyncio.run(run())
+        run_until_stopped(run())
     except AppError as error:
         print(error.message, file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import threading
 import uuid
 from collections.abc import Iterable
 
@@ -144,6 +145,36 @@ async def play(runtime: Runtime, console: Console, script: Iterable[str]) -> Non
             await chat.say(line, subscription)
 
 
+async def _read_line(console: Console, prompt: str) -> str:
+    """One line from the keyboard, read in a daemon thread.
+
+    Not ``asyncio.to_thread``: on SIGTERM the chat is cancelled while that thread still waits for a
+    line, and ``asyncio.run`` would wait for it (for ever) before the process could exit.
+    """
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def read() -> None:
+        try:
+            line = console.input(prompt)
+        except BaseException as error:  # noqa: BLE001 - EOF and Ctrl-C are handed to the chat loop
+            loop.call_soon_threadsafe(_settle, answer, None, error)
+        else:
+            loop.call_soon_threadsafe(_settle, answer, line, None)
+
+    threading.Thread(target=read, name="console input", daemon=True).start()
+    return await answer
+
+
+def _settle(answer: asyncio.Future[str], line: str | None, error: BaseException | None) -> None:
+    if answer.done():  # the chat stopped waiting (cancelled)
+        return
+    if error is not None:
+        answer.set_exception(error)
+    else:
+        answer.set_result(line or "")
+
+
 async def repl(runtime: Runtime, console: Console) -> None:
     """Read messages from the keyboard until EOF or 'quit'."""
     chat = ConsoleChat(runtime, console)
@@ -151,7 +182,7 @@ async def repl(runtime: Runtime, console: Console) -> None:
     async with EventSubscription(runtime.redis) as subscription:
         while True:
             try:
-                line = await asyncio.to_thread(console.input, "[bold green]you[/bold green] › ")
+                line = await _read_line(console, "[bold green]you[/bold green] › ")
             except (EOFError, KeyboardInterrupt):
                 break
             if line.strip().lower() in ("quit", "exit", ":q"):
