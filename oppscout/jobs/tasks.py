@@ -94,7 +94,11 @@ async def ai_analysis(ctx: dict[str, Any], analysis_id: str) -> str:
 async def reconcile(ctx: dict[str, Any]) -> int:
     """Cron: mend unfinished analyses without a live job (Redis lost it, arq gave up on it); see ``sweeper``."""
     sweeper: Sweeper = ctx["sweeper"]
-    return (await sweeper.sweep()).mended
+    try:
+        return (await sweeper.sweep()).mended
+    except Exception as error:  # noqa: BLE001 - the database or Redis is away; the next tick sweeps again
+        log.warning("sweep skipped: %s: %s", type(error).__name__, error)
+        return 0
 
 
 async def purge_reddit_text(ctx: dict[str, Any]) -> int:
