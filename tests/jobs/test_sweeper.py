@@ -13,13 +13,19 @@ from datetime import timedelta
 
 from arq.constants import retry_key_prefix
 
+from oppscout.core.analysis.engine import LocalEngine
 from oppscout.core.contract import AnalysisStatus, Stage
+from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.stage_jobs import StageJobRepository
+from oppscout.core.errors import InvalidRequestError
 from oppscout.core.events import CompletedEvent, FailedEvent
+from oppscout.core.ports import CommentBatch, PostBatch
+from oppscout.core.runner import AnalysisRunner
 from oppscout.jobs.event_bus import EventSubscription
 from oppscout.jobs.queue import JobState
 from oppscout.jobs.sweeper import Sweeper
+from oppscout.jobs.worker import build_worker, stop_worker
 from oppscout.runtime import Runtime
 from tests.helpers import make_request
 from tests.jobs.worker_harness import events_until_final, running_worker
@@ -97,3 +103,58 @@ async def test_an_analysis_whose_jobs_redis_forgot_is_queued_again_and_completes
             events = await events_until_final(subscription, analysis_id, limit=60)
     assert swept.requeued == [analysis_id]
     assert isinstance(events[-1], CompletedEvent)
+
+
+class FailsWhileTheDiskIsFull:
+    """A source whose request cannot be served; the disk fills up just as the analysis is being failed."""
+
+    name = "demo"
+
+    def __init__(self, runner_holder: dict[str, AnalysisRunner], full: Database) -> None:
+        self.runner_holder = runner_holder
+        self.full = full
+        self.calls = 0
+
+    async def fetch_posts(self, request: object, on_progress: object, meter: object = None) -> PostBatch:
+        self.calls += 1
+        runner = self.runner_holder["runner"]
+        if self.calls == 1:
+            self.writable = runner.database
+            runner.database = self.full  # from here on, every write fails
+        raise InvalidRequestError("None of the subreddits can be analysed.")
+
+    async def fetch_comments(self, *args: object, **kwargs: object) -> CommentBatch:
+        raise AssertionError("never reached")
+
+    async def still_visible(self, items: object) -> set[str]:
+        return set()
+
+
+async def test_an_analysis_whose_failure_could_not_be_written_is_failed_with_its_message_once_writes_work(
+    runtime: Runtime,
+) -> None:
+    path = runtime.settings.resolved_database_url.split("///", 1)[1]
+    # The database file opened read-only: reads work, every commit fails, as on a full disk.
+    full = Database(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true")
+    holder: dict[str, AnalysisRunner] = {}
+    source = FailsWhileTheDiskIsFull(holder, full)
+    worker = build_worker(runtime, source=source, engine=LocalEngine(), handle_signals=False)
+    holder["runner"] = worker.ctx["runner"]
+    task = asyncio.create_task(worker.async_run())
+    try:
+        async with EventSubscription(runtime.redis) as subscription:
+            analysis_id = (await runtime.service.submit(make_request())).analysis_id
+            await until_dropped(runtime, analysis_id)  # the job ended: its failure could not be saved
+            assert (await runtime.service.get(analysis_id)).status == AnalysisStatus.PROCESSING
+
+            holder["runner"].database = source.writable  # the disk was freed
+            swept = await worker.ctx["sweeper"].sweep(grace=timedelta(0))
+            events = await events_until_final(subscription, analysis_id, limit=30)
+    finally:
+        await stop_worker(worker, task)
+        await full.close()
+    assert swept.requeued == [analysis_id]
+    final = events[-1]
+    assert isinstance(final, FailedEvent)
+    assert "None of the subreddits can be analysed." in final.message
+    assert (await runtime.service.get(analysis_id)).status == AnalysisStatus.FAILED
