@@ -20,6 +20,8 @@ from oppscout.core.contract import STAGES, QueueStatus, Stage
 from oppscout.core.errors import QueueUnavailableError
 
 WORKER_KEY_PREFIX = "oppscout:worker:"
+RESCUE_KEY_PREFIX = "oppscout:rescue:"
+RESCUE_TTL_SECONDS = 7 * 86400
 
 
 class JobState(StrEnum):
@@ -92,6 +94,13 @@ class AnalysisQueue:
         job dropped as "max retries exceeded" would be dropped again at once without this."""
         job_id = stage_job_id(analysis_id, stage)
         await self.redis.delete(result_key_prefix + job_id, retry_key_prefix + job_id)
+
+    async def count_rescue(self, analysis_id: str, stage: Stage) -> int:
+        """Count one more time the sweeper queues this stage again after its job ended; returns the count."""
+        key = RESCUE_KEY_PREFIX + stage_job_id(analysis_id, stage)
+        count = int(await self.redis.incr(key))
+        await self.redis.expire(key, RESCUE_TTL_SECONDS)
+        return count
 
     async def any_stage_running(self, analysis_id: str) -> bool:
         """Whether a worker is running any stage of the analysis now."""

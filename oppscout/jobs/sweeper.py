@@ -118,7 +118,11 @@ class Sweeper:
             return
         attempts = stages[stage].attempts if stage in stages else 0
         if states[stage] is JobState.ENDED:
-            if attempts >= self.max_attempts:
+            # A job can also end before its stage ever starts (a worker dying while it loads the job):
+            # the sweeper's own rescues are counted too, so the retries stay bounded either way.
+            rescues = await self.queue.count_rescue(row.id, stage)
+            if attempts >= self.max_attempts or rescues > self.max_attempts:
+                attempts = max(attempts, rescues)
                 log.warning(
                     "stage %s of analysis %s ended unfinished after %d attempts; failing it", stage, row.id, attempts
                 )

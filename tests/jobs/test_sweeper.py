@@ -24,7 +24,8 @@ from oppscout.core.ports import CommentBatch, PostBatch
 from oppscout.core.runner import AnalysisRunner
 from oppscout.jobs.event_bus import EventSubscription
 from oppscout.jobs.queue import JobState
-from oppscout.jobs.sweeper import Sweeper
+from oppscout.jobs.sources.demo import DemoSource
+from oppscout.jobs.sweeper import Sweeper, SweepResult
 from oppscout.jobs.worker import build_worker, stop_worker
 from oppscout.runtime import Runtime
 from tests.helpers import make_request
@@ -158,3 +159,28 @@ async def test_an_analysis_whose_failure_could_not_be_written_is_failed_with_its
     assert isinstance(final, FailedEvent)
     assert "None of the subreddits can be analysed." in final.message
     assert (await runtime.service.get(analysis_id)).status == AnalysisStatus.FAILED
+
+
+async def test_a_job_that_ends_before_its_stage_starts_is_retried_a_bounded_number_of_times_then_failed(
+    runtime: Runtime,
+) -> None:
+    # A worker that cannot run the first stage (say, an older version without it): arq ends each job
+    # at once, before the stage ever starts, so the stage's own attempt count stays at 0.
+    worker = build_worker(runtime, source=DemoSource(), engine=LocalEngine(), handle_signals=False)
+    del worker.functions["reddit-collection"]
+    task = asyncio.create_task(worker.async_run())
+    sweeps: list[SweepResult] = []
+    try:
+        analysis_id = (await runtime.service.submit(make_request())).analysis_id
+        async with asyncio.timeout(60):
+            while not sweeps or not sweeps[-1].failed:
+                await until_dropped(runtime, analysis_id)
+                sweeps.append(await worker.ctx["sweeper"].sweep(grace=timedelta(0)))
+    finally:
+        await stop_worker(worker, task)
+    tries = runtime.settings.stage_max_tries
+    assert [bool(s.requeued) for s in sweeps] == [True] * tries + [False]
+    response = await runtime.service.get(analysis_id)
+    assert response.status == AnalysisStatus.FAILED
+    assert response.metadata.error is not None
+    assert f"interrupted {tries + 1} times" in response.metadata.error
