@@ -28,7 +28,7 @@ from oppscout.jobs.sources.demo import DemoSource
 from oppscout.jobs.sweeper import Sweeper, SweepResult
 from oppscout.jobs.worker import build_worker, stop_worker
 from oppscout.runtime import Runtime
-from tests.helpers import make_request
+from tests.helpers import make_request, read_only_database
 from tests.jobs.worker_harness import events_until_final, running_worker
 
 
@@ -134,9 +134,7 @@ class FailsWhileTheDiskIsFull:
 async def test_an_analysis_whose_failure_could_not_be_written_is_failed_with_its_message_once_writes_work(
     runtime: Runtime,
 ) -> None:
-    path = runtime.settings.resolved_database_url.split("///", 1)[1]
-    # The database file opened read-only: reads work, every commit fails, as on a full disk.
-    full = Database(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true")
+    full = read_only_database(runtime.settings.resolved_database_url)
     holder: dict[str, AnalysisRunner] = {}
     source = FailsWhileTheDiskIsFull(holder, full)
     worker = build_worker(runtime, source=source, engine=LocalEngine(), handle_signals=False)

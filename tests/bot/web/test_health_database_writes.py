@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 
 from oppscout.bot.web.app import create_app
-from oppscout.core.db.database import Database
 from oppscout.runtime import Runtime
 from tests.bot.web.conftest import web_settings_for
+from tests.helpers import read_only_database
 
 
 async def test_a_database_that_refuses_writes_is_reported_degraded_then_healthy_again(
@@ -17,9 +17,8 @@ async def test_a_database_that_refuses_writes_is_reported_degraded_then_healthy_
 ) -> None:
     settings = web_settings_for(tmp_path, clean_redis)
     runtime = await Runtime.open(settings)
-    path = settings.resolved_database_url.split("///", 1)[1]
-    # The same file opened read-only: every read works, every commit fails, as on a disk that filled up.
-    read_only = Database(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true")
+    # The same database opened so that every read works and every commit fails, as on a disk that filled up.
+    read_only = read_only_database(settings.resolved_database_url)
     writable = runtime.database
     try:
         async with httpx.AsyncClient(
