@@ -17,7 +17,9 @@ import time
 from dataclasses import dataclass
 
 from arq import Worker
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from oppscout.jobs.worker import stop_worker
 
@@ -38,8 +40,8 @@ class Backoff:
 
 
 def is_outage(error: BaseException) -> bool:
-    """Whether an error means Redis cannot be reached (as opposed to a bug)."""
-    return isinstance(error, RedisError | OSError | TimeoutError)
+    """Whether an error means Redis cannot be reached (as opposed to a bug, or Redis refusing a command)."""
+    return isinstance(error, RedisConnectionError | RedisTimeoutError | OSError | TimeoutError)
 
 
 async def supervise(worker: Worker, stopping: asyncio.Event, *, grace: float, backoff: Backoff = Backoff()) -> None:
@@ -62,6 +64,13 @@ async def supervise(worker: Worker, stopping: asyncio.Event, *, grace: float, ba
             if error is not None:
                 raise error
             return  # burst mode: the queue is empty
+        if await _answers(worker):
+            # A job that began recording its end during the outage failed just after Redis came back,
+            # and arq's poll re-raised it: no new outage, so carry on without announcing one.
+            _collect_finished(worker)
+            log.warning("the worker loop stopped on a Redis error (%s) while Redis answers; resuming", error)
+            await asyncio.sleep(backoff.first)  # never a busy loop, whatever the error
+            continue
         lost_at = time.monotonic()
         log.error(
             "Redis is unreachable (%s: %s); this worker pauses, tries again with growing waits and resumes by itself",
@@ -74,6 +83,14 @@ async def supervise(worker: Worker, stopping: asyncio.Event, *, grace: float, ba
             await stop_worker(worker, loop_task, grace=grace)
             return
         log.warning("Redis answers again after %.1f s; this worker resumes", time.monotonic() - lost_at)
+
+
+async def _answers(worker: Worker) -> bool:
+    try:
+        await asyncio.wait_for(worker.pool.ping(), timeout=2)
+    except (RedisError, OSError, TimeoutError):
+        return False
+    return True
 
 
 async def _wait_for_redis(worker: Worker, stopping: asyncio.Event, backoff: Backoff) -> bool:
