@@ -40,21 +40,27 @@ def _logging(settings: Settings, *, quiet: bool = False, to_file: bool = False) 
 
 async def _with_worker(settings: Settings, body: Callable[..., Awaitable[None]]) -> None:
     """Open the runtime, run a worker in this process beside ``body``, then shut both down."""
-    from oppscout.jobs.worker import build_worker, stop_worker
+    from oppscout.jobs.supervisor import supervise
+    from oppscout.jobs.worker import build_worker
     from oppscout.runtime import Runtime, build_engine, build_source
 
     runtime = await Runtime.open(settings)
-    worker = build_worker(
-        runtime,
-        source=build_source(settings, health_store=runtime.redis),
-        engine=build_engine(settings, health_store=runtime.redis),
-        handle_signals=False,
-    )
-    worker_task = asyncio.create_task(worker.async_run())
     try:
-        await body(runtime)
+        worker = build_worker(
+            runtime,
+            source=build_source(settings, health_store=runtime.redis),
+            engine=build_engine(settings, health_store=runtime.redis),
+            handle_signals=False,
+        )
+        stopping = asyncio.Event()
+        # The worker beside the chat rides out Redis outages too (the chat itself keeps answering).
+        worker_task = asyncio.create_task(supervise(worker, stopping, grace=5.0))
+        try:
+            await body(runtime)
+        finally:
+            stopping.set()
+            await worker_task
     finally:
-        await stop_worker(worker, worker_task)
         await runtime.close()
 
 
@@ -68,7 +74,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     async def body(runtime: object) -> None:
         await play(runtime, console, DEMO_SCRIPT)  # type: ignore[arg-type]
 
-    asyncio.run(_with_worker(settings, body))
+    from oppscout.runtime import run_until_stopped
+
+    run_until_stopped(_with_worker(settings, body))
     return 0
 
 
@@ -82,7 +90,9 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     async def body(runtime: object) -> None:
         await repl(runtime, console)  # type: ignore[arg-type]
 
-    asyncio.run(_with_worker(settings, body))
+    from oppscout.runtime import run_until_stopped
+
+    run_until_stopped(_with_worker(settings, body))
     return 0
 
 
@@ -90,7 +100,7 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
     """Run the Slack and/or Discord bots that are configured."""
     from oppscout.bot.launcher import run_bots
     from oppscout.core.errors import AppError
-    from oppscout.runtime import Runtime, build_chat
+    from oppscout.runtime import Runtime, build_chat, run_until_stopped
     from oppscout.voice.transcriber import WhisperTranscriber
 
     _logging(settings)
@@ -106,7 +116,7 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
             await runtime.close()
 
     try:
-        asyncio.run(run())
+        run_until_stopped(run())
     except AppError as error:
         print(error.message, file=sys.stderr)
         return 2
@@ -115,36 +125,33 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Run a worker until SIGINT/SIGTERM (or until the queue is empty with --burst)."""
-    from oppscout.jobs.worker import build_worker, stop_worker
+    from oppscout.jobs.supervisor import supervise
+    from oppscout.jobs.worker import build_worker
     from oppscout.runtime import Runtime, build_engine, build_source
 
     _logging(settings)
 
     async def run() -> None:
-        runtime = await Runtime.open(settings)
-        worker = build_worker(
-            runtime,
-            # Reddit's and the LLM's state, as the stages see them, goes to /health through Redis.
-            source=build_source(settings, health_store=runtime.redis),
-            engine=build_engine(settings, health_store=runtime.redis),
-            burst=args.burst,
-            handle_signals=False,
-        )
-        if settings.worker_metrics_port:
-            # Each worker serves its own figures: workers may run on several machines.
-            worker.ctx["metrics"].serve(settings.worker_metrics_port)
-        task = asyncio.create_task(worker.async_run())
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
-        stop_wait = asyncio.create_task(stopping.wait())
-        # Finish on a signal, or by itself in burst mode; running stages get a grace period
-        # and anything cut short is run again by the next worker (stages are idempotent).
-        await asyncio.wait([task, stop_wait], return_when=asyncio.FIRST_COMPLETED)
-        stop_wait.cancel()
+        runtime = await Runtime.open(settings)
         try:
-            await stop_worker(worker, task, grace=WORKER_STOP_GRACE_SECONDS)
+            worker = build_worker(
+                runtime,
+                # Reddit's and the LLM's state, as the stages see them, goes to /health through Redis.
+                source=build_source(settings, health_store=runtime.redis),
+                engine=build_engine(settings, health_store=runtime.redis),
+                burst=args.burst,
+                handle_signals=False,
+            )
+            if settings.worker_metrics_port:
+                # Each worker serves its own figures: workers may run on several machines.
+                worker.ctx["metrics"].serve(settings.worker_metrics_port)
+            # Finish on a signal, or by itself in burst mode; a Redis outage is waited out. Running
+            # stages get a grace period and anything cut short is run again (stages are idempotent).
+            await supervise(worker, stopping, grace=WORKER_STOP_GRACE_SECONDS)
         finally:
             await runtime.close()
 

@@ -5,9 +5,12 @@ Only the CLI commands use this module; everything else receives its parts ready-
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from oppscout.core.conversation.chat import ChatService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def connect_redis(url: str, queue_name: str) -> ArqRedis:
@@ -56,8 +60,14 @@ class Runtime:
         if not url:
             embedded = EmbeddedRedis(settings.data_dir)
             url = embedded.start()
-        database = Database(settings.resolved_database_url)
-        await database.migrate()
+        try:
+            database = Database(settings.resolved_database_url)
+            await database.migrate()
+        except BaseException:
+            # A database that cannot be opened (or a signal meanwhile) must not leave our Redis running.
+            if embedded is not None:
+                embedded.stop()
+            raise
         redis = connect_redis(url, settings.queue_name)
         queue = AnalysisQueue(redis, settings.queue_name)
         publisher = RedisEventPublisher(redis)
@@ -65,11 +75,34 @@ class Runtime:
         return cls(settings, database, redis, url, queue, publisher, service, embedded)
 
     async def close(self) -> None:
-        """Close connections and stop the embedded Redis if this process started it."""
-        await self.redis.aclose()
-        await self.database.close()
-        if self.embedded is not None:
-            self.embedded.stop()
+        """Close connections and stop the embedded Redis if this process started it (whatever fails first)."""
+        try:
+            await self.redis.aclose()
+            await self.database.close()
+        finally:
+            if self.embedded is not None:
+                self.embedded.stop()
+
+
+def run_until_stopped(main: Coroutine[Any, Any, T]) -> T | None:
+    """``asyncio.run(main)``, with SIGTERM stopping it as Ctrl-C does: the main task is cancelled, so every
+    ``finally`` runs (connections closed, the embedded Redis stopped). None when SIGTERM stopped it.
+
+    Without this, SIGTERM ends Python at once: ``oppscout bot`` left its embedded redis-server running
+    and ``redis.url`` behind.
+    """
+
+    async def guarded() -> T:
+        task = asyncio.current_task()
+        assert task is not None  # inside asyncio.run
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        return await main
+
+    try:
+        return asyncio.run(guarded())
+    except asyncio.CancelledError:
+        log.info("stopped by SIGTERM")
+        return None
 
 
 def build_source(settings: Settings, *, health_store: ReportStore | None = None) -> PostSource:

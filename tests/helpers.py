@@ -49,3 +49,20 @@ async def insert_analysis(database: Database, request: AnalysisRequest) -> str:
             )
         )
     return analysis_id
+
+
+def read_only_database(url: str) -> Database:
+    """The database at ``url`` opened so that every read works and every commit fails, as on a full disk.
+
+    SQLite: the file opened read-only. PostgreSQL: sessions whose transactions are read-only.
+    """
+    if url.startswith("sqlite"):
+        return Database(f"sqlite+aiosqlite:///file:{url.split('///', 1)[1]}?mode=ro&uri=true")
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    database = Database(url)
+    database.engine = create_async_engine(
+        url, connect_args={"server_settings": {"default_transaction_read_only": "on"}}
+    )
+    database.sessions = async_sessionmaker(database.engine, expire_on_commit=False)
+    return database

@@ -13,6 +13,7 @@ from oppscout.core.events import AnalysisEvent
 
 if TYPE_CHECKING:
     from oppscout.core.analysis.budget import AnalysisBudget
+    from oppscout.core.costs import Reservation
 
 
 class ProgressCallback(Protocol):
@@ -46,17 +47,39 @@ class CommentBatch:
     notes: list[str] = field(default_factory=list)
 
 
+class CallMeter(Protocol):
+    """Reserves each paid call before a source makes it, and settles it after (``core.call_meter``)."""
+
+    async def reserve(self, what: str) -> Reservation:
+        """Hold the price of the call described by ``what``; raises BudgetExceededError when it does not fit."""
+        ...
+
+    async def settle(self, reservation: Reservation) -> None:
+        """The call was sent: charge it."""
+        ...
+
+
 class PostSource(Protocol):
-    """Where posts and comments come from (Reddit, a dump file, the demo data set)."""
+    """Where posts and comments come from (Reddit, a dump file, the demo data set).
+
+    A source whose calls are paid reserves each one through ``meter`` before making it; one that does
+    not (the demo, a dump) ignores it and reports its calls in the batch instead.
+    """
 
     name: str
 
-    async def fetch_posts(self, request: AnalysisRequest, on_progress: ProgressCallback) -> PostBatch:
+    async def fetch_posts(
+        self, request: AnalysisRequest, on_progress: ProgressCallback, meter: CallMeter | None = None
+    ) -> PostBatch:
         """Posts in the request's subreddits and window, matching its keywords when given."""
         ...
 
     async def fetch_comments(
-        self, posts: Sequence[RedditItem], max_calls: int, on_progress: ProgressCallback
+        self,
+        posts: Sequence[RedditItem],
+        max_calls: int,
+        on_progress: ProgressCallback,
+        meter: CallMeter | None = None,
     ) -> CommentBatch:
         """Comments of the posts worth reading, within ``max_calls`` API calls."""
         ...

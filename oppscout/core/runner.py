@@ -13,6 +13,7 @@ from datetime import UTC
 from pathlib import Path
 
 from oppscout.core.analysis.budget import AnalysisBudget, StageCheckpointCache
+from oppscout.core.call_meter import PaidCallMeter
 from oppscout.core.contract import AnalysisRequest, AnalysisStatus, OpportunityResults, Stage, utcnow
 from oppscout.core.corpus import ItemKind
 from oppscout.core.costs import CostGovernor, CostWarning, PriceTable
@@ -89,7 +90,12 @@ class AnalysisRunner:
             job = await StageJobRepository(session).start(analysis_id, stage)
             if job.status == AnalysisStatus.COMPLETED:
                 return None
+            attempt = job.attempts
         await self.notifier.publish(StageEvent(analysis_id=analysis_id, stage=stage))
+        if attempt > 1:
+            # The last progress line (and its ETA) belongs to a run that stopped: say what happens now.
+            resuming = StageProgress(self.database, self.notifier, analysis_id, stage, interval=0)
+            await resuming.report(0, 0, resume_message(stage, attempt), force=True)
         return row
 
     async def stage_done(self, analysis_id: str, stage: Stage) -> bool:
@@ -98,13 +104,23 @@ class AnalysisRunner:
             job = await StageJobRepository(session).get(analysis_id, stage)
             return job is not None and job.status == AnalysisStatus.COMPLETED
 
-    async def _charge_reddit(self, row: AnalysisRow, stage: Stage, calls: int, attempt_key: str) -> None:
-        if calls <= 0:
+    def call_meter(self, row: AnalysisRow, stage: Stage) -> PaidCallMeter:
+        """Reserves each Reddit call of a stage before the source makes it (a source that meters)."""
+        return PaidCallMeter(self.governor(row), self.prices.reddit_cost(1000) / 1000, stage)
+
+    async def _charge_reddit(self, row: AnalysisRow, stage: Stage, calls: int, meter: PaidCallMeter) -> None:
+        """Announce the stage's Reddit cost; calls the source reported but did not meter (the demo data
+        set's simulated calls) are charged here, keyed by the stage: they buy the stage's collection,
+        so a retried stage finds that charge already made and pays nothing twice."""
+        governor = meter.governor
+        warnings = list(meter.warnings)
+        unmetered = calls - meter.calls
+        if unmetered > 0:
+            cost = self.prices.reddit_cost(unmetered)
+            reservation = await governor.reserve(f"reddit:{stage.value}", cost, "reddit")
+            warnings += await governor.settle(reservation, cost, calls=unmetered)
+        if calls <= 0 and not warnings:
             return
-        governor = self.governor(row)
-        cost = self.prices.reddit_cost(calls)
-        reservation = await governor.reserve(f"reddit:{stage.value}:{attempt_key}", cost, "reddit")
-        warnings = await governor.settle(reservation, cost, calls=calls)
         await self._announce_cost(governor, [w.message for w in warnings], [w.level for w in warnings])
 
     async def _announce_cost(self, governor: CostGovernor, messages: list[str], levels: list[float]) -> None:
@@ -128,11 +144,6 @@ class AnalysisRunner:
         # Keep a quarter of what is left for the analysis stage (the LLM, when configured).
         return max(0, min(MAX_COMMENT_CALLS, int(left * 3 / 4 / per_call)))
 
-    async def _attempt(self, analysis_id: str, stage: Stage) -> str:
-        async with self.database.unit_of_work() as session:
-            job = await StageJobRepository(session).get(analysis_id, stage)
-            return str(job.attempts if job else 0)
-
     async def collect_posts(self, analysis_id: str) -> bool:
         """Stage reddit-collection. Returns whether the next stage should run."""
         stage = Stage.REDDIT_COLLECTION
@@ -149,13 +160,14 @@ class AnalysisRunner:
             # A message is news (e.g. a rate-limit wait): show it now rather than at the next tick.
             await progress.report(done, expected, message or f"collecting posts: {done} so far", force=bool(message))
 
-        batch = await self.parts.source.fetch_posts(request, on_progress)
+        meter = self.call_meter(row, stage)
+        batch = await self.parts.source.fetch_posts(request, on_progress, meter)
         async with self.database.unit_of_work() as session:
             await ItemRepository(session).add_many(analysis_id, batch.posts)
             await StageJobRepository(session).update_progress(
                 analysis_id, stage, progress=100, checkpoint={"truncated": batch.truncated, "notes": batch.notes}
             )
-        await self._charge_reddit(row, stage, batch.api_calls, await self._attempt(analysis_id, stage))
+        await self._charge_reddit(row, stage, batch.api_calls, meter)
         for note in batch.notes:
             await self.notifier.publish(NoticeEvent(analysis_id=analysis_id, message=note))
         progress.posts = len(batch.posts)
@@ -184,10 +196,11 @@ class AnalysisRunner:
             progress.comments = done
             await progress.report(done, expected, message or f"reading comments: {done} so far", force=bool(message))
 
-        batch = await self.parts.source.fetch_comments(posts, await self.comment_call_budget(row), on_progress)
+        meter = self.call_meter(row, stage)
+        batch = await self.parts.source.fetch_comments(posts, await self.comment_call_budget(row), on_progress, meter)
         async with self.database.unit_of_work() as session:
             await ItemRepository(session).add_many(analysis_id, batch.comments)
-        await self._charge_reddit(row, stage, batch.api_calls, await self._attempt(analysis_id, stage))
+        await self._charge_reddit(row, stage, batch.api_calls, meter)
         for note in batch.notes:
             await self.notifier.publish(NoticeEvent(analysis_id=analysis_id, message=note))
         progress.comments = len(batch.comments)
@@ -350,6 +363,11 @@ class AnalysisRunner:
         log.warning("Reddit is down; analysis back in the queue, next try in %.0f s", defer)
         await self.notifier.publish(NoticeEvent(analysis_id=analysis_id, message=reddit_down_notice(defer, remaining)))
         return defer
+
+
+def resume_message(stage: Stage, attempt: int) -> str:
+    """The progress line of a stage started again after its last run stopped (a worker died, Reddit was down)."""
+    return f"resuming {stage.label} (try {attempt}): the previous run stopped before it finished; nothing is lost"
 
 
 def reddit_down_notice(defer: float, remaining: float) -> str:

@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=4, ge=1)
     stage_timeout_seconds: int = Field(default=900, ge=1, description="A stage running longer is retried elsewhere.")
     stage_max_tries: int = Field(default=5, ge=1)
+    stage_lease_seconds: float = Field(
+        default=30,
+        ge=1,
+        description="How long a running stage's claim lasts unless its worker renews it (it does, every "
+        "third of that): the stage of a worker that died is taken over by another after about this long.",
+    )
     reconcile_interval_seconds: int = Field(default=30, ge=1)
     progress_interval_seconds: float = Field(default=0.5, ge=0, description="Least time between progress events.")
     queue_name: str = "oppscout:queue"

@@ -10,15 +10,29 @@ import json
 import math
 import statistics
 from collections.abc import Sequence
+from enum import StrEnum
 
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix, retry_key_prefix
 from redis.exceptions import RedisError
 
 from oppscout.core.contract import STAGES, QueueStatus, Stage
 from oppscout.core.errors import QueueUnavailableError
 
 WORKER_KEY_PREFIX = "oppscout:worker:"
+RESCUE_KEY_PREFIX = "oppscout:rescue:"
+RESCUE_TTL_SECONDS = 7 * 86400
+
+
+class JobState(StrEnum):
+    """What Redis holds of one stage job."""
+
+    WAITING = "waiting"
+    RUNNING = "running"
+    ENDED = "ended"
+    MISSING = "missing"
+
+
 DEFAULT_ANALYSIS_SECONDS = 30.0
 
 
@@ -59,6 +73,34 @@ class AnalysisQueue:
             return bool(await self.redis.exists(*keys))
         except (RedisError, OSError) as exc:
             raise QueueUnavailableError("The job queue is unreachable right now.") from exc
+
+    async def job_state(self, analysis_id: str, stage: Stage) -> JobState:
+        """What Redis knows of a stage's job: waiting or running (a live job), ended, or nothing."""
+        job_id = stage_job_id(analysis_id, stage)
+        pipe = self.redis.pipeline(transaction=False)
+        for prefix in (in_progress_key_prefix, job_key_prefix, result_key_prefix):
+            pipe.exists(prefix + job_id)
+        running, waiting, ended = await pipe.execute()
+        if running:
+            return JobState.RUNNING
+        if waiting:
+            return JobState.WAITING
+        return JobState.ENDED if ended else JobState.MISSING
+
+    async def forget_ended(self, analysis_id: str, stage: Stage) -> None:
+        """Drop what arq keeps of a stage's ended job (its result and try count), so it can be queued afresh.
+
+        arq refuses to queue a job id whose result it still holds, and counts tries per job id: a
+        job dropped as "max retries exceeded" would be dropped again at once without this."""
+        job_id = stage_job_id(analysis_id, stage)
+        await self.redis.delete(result_key_prefix + job_id, retry_key_prefix + job_id)
+
+    async def count_rescue(self, analysis_id: str, stage: Stage) -> int:
+        """Count one more time the sweeper queues this stage again after its job ended; returns the count."""
+        key = RESCUE_KEY_PREFIX + stage_job_id(analysis_id, stage)
+        count = int(await self.redis.incr(key))
+        await self.redis.expire(key, RESCUE_TTL_SECONDS)
+        return count
 
     async def any_stage_running(self, analysis_id: str) -> bool:
         """Whether a worker is running any stage of the analysis now."""

@@ -12,8 +12,10 @@ from oppscout.core.contract import STAGES, Stage
 from oppscout.core.errors import AppError, QueueUnavailableError, SourceOutageError
 from oppscout.core.log_context import job_context
 from oppscout.core.runner import AnalysisRunner
+from oppscout.jobs.lease import leased
 from oppscout.jobs.metrics import WorkerMetrics
 from oppscout.jobs.queue import AnalysisQueue
+from oppscout.jobs.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +26,11 @@ async def _run_stage(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str
         metrics.record_queue_wait(stage.value, ctx)
     started = time.monotonic()
     outcome = "retry"
+    runner: AnalysisRunner = ctx["runner"]
     try:
         with job_context(analysis_id, stage.value):
-            outcome = await _run_step(ctx, analysis_id, stage)
+            async with leased(ctx.get("redis"), ctx.get("job_id"), runner.settings.stage_lease_seconds):
+                outcome = await _run_step(ctx, analysis_id, stage)
             return outcome
     finally:
         # A cancelled run (shutdown, timeout) counts as "retry": arq hands the job out again.
@@ -88,9 +92,13 @@ async def ai_analysis(ctx: dict[str, Any], analysis_id: str) -> str:
 
 
 async def reconcile(ctx: dict[str, Any]) -> int:
-    """Cron: queue analyses the database has as unfinished but Redis lost."""
-    requeued = await ctx["service"].reconcile()
-    return len(requeued)
+    """Cron: mend unfinished analyses without a live job (Redis lost it, arq gave up on it); see ``sweeper``."""
+    sweeper: Sweeper = ctx["sweeper"]
+    try:
+        return (await sweeper.sweep()).mended
+    except Exception as error:  # noqa: BLE001 - the database or Redis is away; the next tick sweeps again
+        log.warning("sweep skipped: %s: %s", type(error).__name__, error)
+        return 0
 
 
 async def purge_reddit_text(ctx: dict[str, Any]) -> int:

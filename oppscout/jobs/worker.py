@@ -24,6 +24,7 @@ from oppscout.core.watches import AlertNotifier, WatchScheduler
 from oppscout.jobs import tasks
 from oppscout.jobs.metrics import CountedNotifier, MetricsNotifier, WorkerMetrics
 from oppscout.jobs.queue import WORKER_KEY_PREFIX, AnalysisQueue
+from oppscout.jobs.sweeper import Sweeper
 from oppscout.jobs.watch_tasks import run_watches
 from oppscout.runtime import Runtime, build_direct_messengers, build_thread_notifiers, connect_redis
 
@@ -72,15 +73,22 @@ def build_worker(
         [CountedNotifier(notifier, metrics), CountedNotifier(alerts, metrics), MetricsNotifier(metrics)]
     )
     runner = AnalysisRunner(RunnerParts(settings, database, source, engine, notifier))
+    sweeper = Sweeper(runner, queue, max_attempts=settings.stage_max_tries)
     worker_id = uuid.uuid4().hex[:12]
     reconcile_seconds = set(range(0, 60, max(1, min(59, settings.reconcile_interval_seconds))))
     watch_seconds = set(range(0, 60, settings.watch_tick_seconds))
     heartbeat: dict[str, asyncio.Task[None]] = {}
 
     async def on_startup(ctx: dict[str, Any]) -> None:
+        # Called again each time the loop resumes after a Redis outage (see ``supervisor``): one heartbeat.
+        previous = heartbeat.pop("task", None)
+        if previous is not None:
+            previous.cancel()
         heartbeat["task"] = asyncio.create_task(_heartbeat(worker, worker_id, settings.worker_concurrency))
-        with contextlib.suppress(Exception):
-            await service.reconcile()
+        try:
+            await sweeper.sweep()
+        except Exception as error:  # noqa: BLE001 - the cron sweeps again shortly
+            log.warning("the start-up sweep did not run: %s", error)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         task = heartbeat.pop("task", None)
@@ -122,6 +130,7 @@ def build_worker(
             "runner": runner,
             "queue": queue,
             "service": service,
+            "sweeper": sweeper,
             "max_tries": settings.stage_max_tries,
             "watch_scheduler": watch_scheduler,
             "metrics": metrics,

@@ -69,8 +69,8 @@ class FakeDiscord(GatewayPayloads):
 
     # ---- server lifecycle -------------------------------------------------------------------
 
-    async def start(self) -> str:
-        """Listen on a free port of 127.0.0.1; returns the API base URL for ``Route.BASE``."""
+    async def start(self, port: int = 0) -> str:
+        """Listen on ``port`` of 127.0.0.1 (a free one by default); returns the API base URL for ``Route.BASE``."""
         app = web.Application(middlewares=[self._record])
         r = app.router
         r.add_get("/api/v10/users/@me", self._me)
@@ -89,7 +89,7 @@ class FakeDiscord(GatewayPayloads):
         r.add_get("/attachments/{name}", self._attachment)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.root = f"http://127.0.0.1:{port}"

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
+import threading
 import uuid
 from collections.abc import Iterable
 
+from redis.exceptions import RedisError
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
@@ -34,6 +37,9 @@ from oppscout.runtime import Runtime, build_chat
 
 FINAL = (CompletedEvent, FailedEvent, CancelledEvent)
 QUEUE_POLL_SECONDS = 1.0
+# While Redis is away, how long to wait before asking it for events again.
+REDIS_RETRY_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 
 class ConsoleChat:
@@ -49,6 +55,7 @@ class ConsoleChat:
         self._line_open = False
         # Notes already said as they happened, so the summary does not say them a second time.
         self._noticed: set[str] = set()
+        self._events_paused = False
 
     def bot(self, text: str) -> None:
         """Print a bot message."""
@@ -82,7 +89,7 @@ class ConsoleChat:
         loop = asyncio.get_running_loop()
         next_poll = 0.0
         while True:
-            event = await subscription.next_event(timeout=0.2)
+            event = await self._next_event(subscription)
             if event is not None and event.analysis_id == analysis_id:
                 started = started or not isinstance(event, NoticeEvent)
                 self.render(event)
@@ -106,6 +113,21 @@ class ConsoleChat:
                     self._progress(queue_line(q.position, q.estimated_wait))
                 except AppError as error:
                     self._progress(error.message)
+
+    async def _next_event(self, subscription: EventSubscription) -> AnalysisEvent | None:
+        """The next live event, or None; while Redis is away, None (the database is polled meanwhile)."""
+        try:
+            event = await subscription.next_event(timeout=0.2)
+        except (RedisError, OSError) as error:
+            if not self._events_paused:
+                log.warning("live updates paused, Redis is unreachable (%s); following the analysis by polling", error)
+                self._events_paused = True
+            await asyncio.sleep(REDIS_RETRY_SECONDS)
+            return None
+        if self._events_paused:
+            log.info("live updates are back")
+            self._events_paused = False
+        return event
 
     def render(self, event: AnalysisEvent) -> None:
         """Show one event."""
@@ -145,20 +167,50 @@ class ConsoleChat:
 async def play(runtime: Runtime, console: Console, script: Iterable[str]) -> None:
     """Play a scripted conversation (the demo), echoing each message as if typed."""
     chat = ConsoleChat(runtime, console)
-    async with EventSubscription(runtime.redis) as subscription:
+    async with EventSubscription(runtime.redis, wait_for_redis=True) as subscription:
         for line in script:
             console.print(f"[bold green]you[/bold green] › {escape(line)}")
             await chat.say(line, subscription)
+
+
+async def _read_line(console: Console, prompt: str) -> str:
+    """One line from the keyboard, read in a daemon thread.
+
+    Not ``asyncio.to_thread``: on SIGTERM the chat is cancelled while that thread still waits for a
+    line, and ``asyncio.run`` would wait for it (for ever) before the process could exit.
+    """
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def read() -> None:
+        try:
+            line = console.input(prompt)
+        except BaseException as error:  # noqa: BLE001 - EOF and Ctrl-C are handed to the chat loop
+            loop.call_soon_threadsafe(_settle, answer, None, error)
+        else:
+            loop.call_soon_threadsafe(_settle, answer, line, None)
+
+    threading.Thread(target=read, name="console input", daemon=True).start()
+    return await answer
+
+
+def _settle(answer: asyncio.Future[str], line: str | None, error: BaseException | None) -> None:
+    if answer.done():  # the chat stopped waiting (cancelled)
+        return
+    if error is not None:
+        answer.set_exception(error)
+    else:
+        answer.set_result(line or "")
 
 
 async def repl(runtime: Runtime, console: Console) -> None:
     """Read messages from the keyboard until EOF or 'quit'."""
     chat = ConsoleChat(runtime, console)
     chat.bot("Hi! Ask me what people struggle with in some subreddits. Type 'help' for examples, 'quit' to leave.")
-    async with EventSubscription(runtime.redis) as subscription:
+    async with EventSubscription(runtime.redis, wait_for_redis=True) as subscription:
         while True:
             try:
-                line = await asyncio.to_thread(console.input, "[bold green]you[/bold green] › ")
+                line = await _read_line(console, "[bold green]you[/bold green] › ")
             except (EOFError, KeyboardInterrupt):
                 break
             if line.strip().lower() in ("quit", "exit", ":q"):

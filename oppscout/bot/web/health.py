@@ -119,6 +119,13 @@ class HealthMonitor:
             await self.runtime.database.ping()
         except Exception as error:  # noqa: BLE001 - any driver error means the same to the user
             return _health(Component.DATABASE, ComponentState.DOWN, f"unreachable: {type(error).__name__}")
+        try:
+            await self.runtime.database.probe_write()
+        except Exception as error:  # noqa: BLE001 - reads work, writes do not: analyses cannot move on
+            log.warning("the database answers but refuses writes: %s", error)
+            return _health(
+                Component.DATABASE, ComponentState.DEGRADED, f"answers, but writes fail: {type(error).__name__}"
+            )
         return _health(
             Component.DATABASE, ComponentState.HEALTHY, f"{self.runtime.database.engine.dialect.name} answers"
         )

@@ -69,6 +69,15 @@ class Database:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
+    async def probe_write(self) -> None:
+        """Raise when the database answers but cannot commit a write (a full disk, a read-only file).
+
+        The write rewrites Alembic's version row with its own value: it touches no data, yet SQLite
+        has to append it to its log and PostgreSQL a new row version, so a disk that is full fails it.
+        """
+        async with self.engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+
     async def close(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()

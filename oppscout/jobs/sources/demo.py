@@ -17,7 +17,7 @@ from importlib import resources
 from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.conversation.estimate import VolumeHint
 from oppscout.core.corpus import ItemKind, RedditItem, comment_permalink, post_permalink
-from oppscout.core.ports import CommentBatch, PostBatch, ProgressCallback
+from oppscout.core.ports import CallMeter, CommentBatch, PostBatch, ProgressCallback
 
 PAGE_SIZE = 100
 
@@ -103,7 +103,9 @@ class DemoSource:
         """Every item: this data set does not change after it was written."""
         return {item.reddit_id for item in items}
 
-    async def fetch_posts(self, request: AnalysisRequest, on_progress: ProgressCallback) -> PostBatch:
+    async def fetch_posts(
+        self, request: AnalysisRequest, on_progress: ProgressCallback, meter: CallMeter | None = None
+    ) -> PostBatch:
         """Posts of the requested subreddits and window (and keywords, like Reddit search)."""
         found: list[RedditItem] = []
         for post in self._posts:
@@ -131,7 +133,11 @@ class DemoSource:
         return counts
 
     async def fetch_comments(
-        self, posts: Sequence[RedditItem], max_calls: int, on_progress: ProgressCallback
+        self,
+        posts: Sequence[RedditItem],
+        max_calls: int,
+        on_progress: ProgressCallback,
+        meter: CallMeter | None = None,
     ) -> CommentBatch:
         """Comments of the most discussed posts, one call per post, within ``max_calls``."""
         chosen = sorted((p for p in posts if p.num_comments > 0), key=lambda p: -p.num_comments)[:max_calls]

@@ -24,7 +24,7 @@ from oppscout.core.corpus import ItemKind, RedditItem
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.reddit_cache import ORIGIN_DUMP, RedditCacheRepository
 from oppscout.core.errors import InvalidRequestError
-from oppscout.core.ports import CommentBatch, PostBatch, ProgressCallback
+from oppscout.core.ports import CallMeter, CommentBatch, PostBatch, ProgressCallback
 from oppscout.jobs.sources.reddit_json import comment_from_json, post_from_json
 
 BATCH = 500
@@ -224,7 +224,9 @@ class DumpSource:
         """Every item: this data set does not change after it was written."""
         return {item.reddit_id for item in items}
 
-    async def fetch_posts(self, request: AnalysisRequest, on_progress: ProgressCallback) -> PostBatch:
+    async def fetch_posts(
+        self, request: AnalysisRequest, on_progress: ProgressCallback, meter: CallMeter | None = None
+    ) -> PostBatch:
         """Imported posts of the request's subreddits and window, matching its keywords when given."""
         async with self.database.unit_of_work() as session:
             found = await RedditCacheRepository(session).posts_by_origin(
@@ -248,7 +250,11 @@ class DumpSource:
         return PostBatch(posts=found, api_calls=0, notes=notes)
 
     async def fetch_comments(
-        self, posts: Sequence[RedditItem], max_calls: int, on_progress: ProgressCallback
+        self,
+        posts: Sequence[RedditItem],
+        max_calls: int,
+        on_progress: ProgressCallback,
+        meter: CallMeter | None = None,
     ) -> CommentBatch:
         """Every imported comment of the posts (reading them costs nothing)."""
         async with self.database.unit_of_work() as session:

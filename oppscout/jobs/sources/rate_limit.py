@@ -3,8 +3,9 @@
 praw runs in worker threads (it blocks). Three pieces sit around it:
 
 - ``CountingRequestor`` counts every HTTP request sent to the API host into the current
-  ``CallContext``, so each analysis is charged for exactly the calls it made (retries included:
-  Reddit counts them too);
+  ``CallContext`` and, when the fetch has a ``CallMeter``, reserves its price before sending it and
+  settles it after, so each analysis is charged for exactly the calls it made (retries included:
+  Reddit counts them too) and a call its budget cannot pay for is never sent;
 - ``AnnouncedRateLimiter`` replaces prawcore's limiter: it still honours
   ``X-Ratelimit-Remaining/Used/Reset``, but tells the user before it sleeps;
 - ``RedditCaller`` runs one praw call off the event loop and, on a 429 or a 5xx, waits and tries
@@ -31,6 +32,8 @@ from prawcore.sessions import FiniteRetryStrategy
 from oppscout.core.errors import SourceOutageError
 
 if TYPE_CHECKING:
+    from oppscout.core.costs import Reservation
+    from oppscout.core.ports import CallMeter
     from oppscout.jobs.health_reporter import ComponentReporter
 
 log = logging.getLogger(__name__)
@@ -57,8 +60,9 @@ class CallContext:
     into the worker thread, which is how the requestor and the limiter find the current fetch.
     """
 
-    def __init__(self, announce: Announce | None = None) -> None:
+    def __init__(self, announce: Announce | None = None, meter: CallMeter | None = None) -> None:
         self.announce = announce
+        self.meter = meter
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.calls = 0
@@ -69,6 +73,19 @@ class CallContext:
         """Count one API request."""
         with self._lock:
             self.calls += 1
+
+    def reserve_from_thread(self, what: str) -> Reservation | None:
+        """Reserve the call described by ``what`` from a praw thread (None without a meter);
+        BudgetExceededError propagates, so the request is never sent."""
+        if self.meter is None or self._loop is None:
+            return None
+        return asyncio.run_coroutine_threadsafe(self.meter.reserve(what), self._loop).result()
+
+    def settle_from_thread(self, reservation: Reservation) -> None:
+        """Charge a call that was sent (answered or not: Reddit counts failed requests too)."""
+        if self.meter is None or self._loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self.meter.settle(reservation), self._loop).result()
 
     def announce_from_thread(self, message: str) -> None:
         """Show ``message`` from a praw thread; errors of the callback (e.g. a cancel) propagate."""
@@ -91,16 +108,34 @@ async def _call(announce: Announce, message: str) -> None:
     await announce(message)
 
 
+def describe_request(method: str, url: str, params: Any, data: Any) -> str:
+    """What a request buys, as the same text every time it is made (the ledger keys calls by it)."""
+
+    def canonical(values: Any) -> str:
+        if isinstance(values, dict):
+            return "&".join(f"{k}={v}" for k, v in sorted(values.items(), key=lambda kv: str(kv[0])))
+        return "" if values is None else str(values)
+
+    return f"{method.upper()} {url}?{canonical(params)}|{canonical(data)}"
+
+
 class CountingRequestor(prawcore.Requestor):
-    """A prawcore requestor that counts requests to the API host (token requests are free)."""
+    """A prawcore requestor that counts, reserves and settles requests to the API host (token requests are free)."""
 
     def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> requests.Response:
-        """Send one request, counting it for the current fetch when it goes to the API."""
+        """Send one request; one to the API is counted for the current fetch and reserved before it is sent."""
+        method = str(args[0] if args else kwargs.get("method", "GET"))
         url = str(args[1] if len(args) > 1 else kwargs.get("url", ""))
         context = _current.get()
-        if context is not None and url.startswith(self.oauth_url) and not url.endswith(TOKEN_PATH):
-            context.count()
-        return super().request(*args, timeout=timeout, **kwargs)
+        if context is None or not url.startswith(self.oauth_url) or url.endswith(TOKEN_PATH):
+            return super().request(*args, timeout=timeout, **kwargs)
+        held = context.reserve_from_thread(describe_request(method, url, kwargs.get("params"), kwargs.get("data")))
+        context.count()
+        try:
+            return super().request(*args, timeout=timeout, **kwargs)
+        finally:
+            if held is not None:
+                context.settle_from_thread(held)
 
 
 class AnnouncedRateLimiter(RateLimiter):

@@ -22,7 +22,7 @@ from oppscout.core.corpus import ItemKind, RedditItem
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.reddit_cache import RedditCacheRepository
 from oppscout.core.errors import InvalidRequestError
-from oppscout.core.ports import CommentBatch, PostBatch, ProgressCallback
+from oppscout.core.ports import CallMeter, CommentBatch, PostBatch, ProgressCallback
 from oppscout.core.settings import Settings
 from oppscout.core.subreddit_names import SubredditName, SubredditResolution, SubredditState
 from oppscout.jobs.sources.rate_limit import CallContext, RedditCaller
@@ -131,14 +131,17 @@ class RedditSource:
                 await repo.forget_comments([i.reddit_id for i in gone if i.kind is ItemKind.COMMENT])
         return visible
 
-    async def fetch_posts(self, request: AnalysisRequest, on_progress: ProgressCallback) -> PostBatch:
-        """Posts of the request's readable subreddits in its window (matching its keywords when given)."""
+    async def fetch_posts(
+        self, request: AnalysisRequest, on_progress: ProgressCallback, meter: CallMeter | None = None
+    ) -> PostBatch:
+        """Posts of the request's readable subreddits in its window (matching its keywords when given);
+        each call is reserved through ``meter`` before it is sent."""
         seen = 0
 
         async def announce(message: str) -> None:
             await on_progress(seen, 0, message)
 
-        context = CallContext(announce)
+        context = CallContext(announce, meter)
         now = self.clock()
         readable, notes = await self._readable(context, request.subreddits, now)
         # Sorted: the same subreddits in any order are the same listing (and the same cache entry).
@@ -199,10 +202,14 @@ class RedditSource:
         return key, fetch
 
     async def fetch_comments(
-        self, posts: Sequence[RedditItem], max_calls: int, on_progress: ProgressCallback
+        self,
+        posts: Sequence[RedditItem],
+        max_calls: int,
+        on_progress: ProgressCallback,
+        meter: CallMeter | None = None,
     ) -> CommentBatch:
-        """Comments of the posts most worth reading, within ``max_calls`` API calls."""
-        return await self.comments.collect(posts, max_calls, on_progress, self.clock())
+        """Comments of the posts most worth reading, within ``max_calls`` API calls (each reserved through ``meter``)."""
+        return await self.comments.collect(posts, max_calls, on_progress, self.clock(), meter)
 
     async def _readable(self, context: CallContext, asked: Sequence[str], now: datetime) -> tuple[list[str], list[str]]:
         """The names that can be read (Reddit's spelling), and a note for each that cannot."""

@@ -17,7 +17,7 @@ from oppscout.core.analysis.signals import detect, strength
 from oppscout.core.corpus import RedditItem
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.reddit_cache import RedditCacheRepository
-from oppscout.core.ports import CommentBatch, ProgressCallback
+from oppscout.core.ports import CallMeter, CommentBatch, ProgressCallback
 from oppscout.jobs.sources.rate_limit import CallContext
 from oppscout.jobs.sources.reddit_api import RedditApi
 from oppscout.jobs.sources.reddit_json import comment_from_praw
@@ -53,7 +53,12 @@ class CommentCollector:
         self.replace_more_limit = replace_more_limit
 
     async def collect(
-        self, posts: Sequence[RedditItem], max_calls: int, on_progress: ProgressCallback, now: datetime
+        self,
+        posts: Sequence[RedditItem],
+        max_calls: int,
+        on_progress: ProgressCallback,
+        now: datetime,
+        meter: CallMeter | None = None,
     ) -> CommentBatch:
         """Comments of the posts most worth reading, spending at most ``max_calls`` calls."""
         found: list[RedditItem] = []
@@ -61,7 +66,7 @@ class CommentCollector:
         async def announce(message: str) -> None:
             await on_progress(len(found), expected, message)
 
-        context = CallContext(announce)
+        context = CallContext(announce, meter)
         chosen, more_budget = choose_posts(posts, max_calls)
         expected = sum(p.num_comments for p in chosen)
         ids = [p.reddit_id for p in chosen]
