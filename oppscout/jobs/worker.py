@@ -33,11 +33,18 @@ HEARTBEAT_SECONDS = 5
 STOP_RETRY_SECONDS = 1.0
 
 
-async def _heartbeat(worker: Worker, worker_id: str, concurrency: int) -> None:
+async def _heartbeat(worker: Worker, worker_id: str, concurrency: int, queue_name: str) -> None:
     key = WORKER_KEY_PREFIX + worker_id
     while True:
         running = sum(not t.done() for t in worker.tasks.values())
-        beat = {"running": running, "concurrency": concurrency, "host": socket.gethostname(), "pid": os.getpid()}
+        # The queue's name: workers of other queues on the same Redis are not this queue's capacity.
+        beat = {
+            "running": running,
+            "concurrency": concurrency,
+            "queue": queue_name,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+        }
         with contextlib.suppress(Exception):
             await worker.pool.set(key, json.dumps(beat), ex=HEARTBEAT_SECONDS * 3)
         await asyncio.sleep(HEARTBEAT_SECONDS)
@@ -78,7 +85,9 @@ def build_worker(
     heartbeat: dict[str, asyncio.Task[None]] = {}
 
     async def on_startup(ctx: dict[str, Any]) -> None:
-        heartbeat["task"] = asyncio.create_task(_heartbeat(worker, worker_id, settings.worker_concurrency))
+        heartbeat["task"] = asyncio.create_task(
+            _heartbeat(worker, worker_id, settings.worker_concurrency, settings.queue_name)
+        )
         with contextlib.suppress(Exception):
             await service.reconcile()
 

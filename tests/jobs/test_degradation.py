@@ -130,7 +130,8 @@ async def test_reddit_down_keeps_the_analysis_queued_says_so_and_it_completes_wh
         assert (await runtime.service.get(submission.analysis_id)).status == AnalysisStatus.QUEUED
         # The stage that waits shows as waiting too, so the jobs view agrees with the analysis.
         jobs = await runtime.service.jobs(submission.analysis_id)
-        assert [j.status for j in jobs] == [AnalysisStatus.QUEUED]
+        assert [j.status for j in jobs] == [AnalysisStatus.QUEUED] * 3
+        assert jobs[0].type == Stage.REDDIT_COLLECTION
         reddit_api = await health_of(client, Component.REDDIT_API)
         assert reddit_api["status"] == ComponentState.DOWN
         assert reddit_api["reportedBy"].startswith("worker")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 
 from tests.bot.web.conftest import WebEnv, request_json
@@ -50,7 +52,7 @@ async def test_listing_is_paged_newest_first_and_only_shows_the_callers_workspac
     assert first["nextOffset"] == 2
     second = (await http.get("/api/v1/analyses", params={"limit": 2, "offset": 2}, headers=bearer(token))).json()
     assert [i["analysisId"] for i in second["items"]] == [mine[0]]
-    assert second["nextOffset"] is None
+    assert "nextOffset" not in second  # omitted at the end, never null
     assert second["items"][0]["subreddits"] == ["smallbusiness", "freelance"]
 
 
@@ -150,10 +152,23 @@ async def test_progress_jobs_and_queue_of_a_waiting_analysis(web: WebEnv, http: 
     # No worker runs in this module: the user is told why nothing moves.
     assert any("No worker is running" in n for n in progress["notices"])
 
-    assert (await http.get(f"/api/v1/analyses/{analysis_id}/jobs", headers=bearer(token))).json() == []
+    # No stage yet: the field is left out (never null); nothing has been retried.
+    assert "stage" not in progress
+    assert (progress["retryCount"], progress["percent"], progress["stagePercent"]) == (0, 0, 0)
+
+    jobs = (await http.get(f"/api/v1/analyses/{analysis_id}/jobs", headers=bearer(token))).json()
+    # A waiting analysis lists the stage jobs it waits with, each with a date it is expected to end by.
+    assert [(j["type"], j["status"]) for j in jobs] == [
+        ("reddit-collection", "queued"),
+        ("comment-processing", "queued"),
+        ("ai-analysis", "queued"),
+    ]
+    ends = [datetime.fromisoformat(j["estimatedCompletion"]) for j in jobs]
+    assert ends == sorted(ends) and ends[0] > datetime.now(UTC)
     queue = (await http.get(f"/api/v1/analyses/{analysis_id}/queue", headers=bearer(token))).json()
     assert queue["totalWorkers"] == 0
-    assert queue["position"] >= 0
+    assert queue["position"] >= 1, "positions start at 1 for the next in line"
+    assert queue["running"] is False
     assert queue["estimatedWait"] > 0
 
 
