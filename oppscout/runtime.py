@@ -163,7 +163,7 @@ def build_engine(settings: Settings, *, health_store: ReportStore | None = None)
     client = openai_client(settings)
     prices = PriceTable(settings.model_prices, settings.reddit_price_per_1000_calls_usd)
     embedder = OpenAIEmbeddings(client, settings.openai_embedding_model) if settings.openai_embedding_model else None
-    reporter = ComponentReporter(health_store, Component.AI_PROCESSOR) if health_store is not None else None
+    reporter = ComponentReporter(health_store, Component.LLM) if health_store is not None else None
     chat = OpenAIChatModel(client, settings.openai_model, reporter=reporter, give_up_after=settings.llm_max_attempts)
     return SynthesisEngine(
         chat,

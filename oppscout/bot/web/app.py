@@ -65,6 +65,8 @@ def create_app(
     metrics = WebMetrics()
     health = HealthMonitor(runtime, extra_probes)
     relay = RealtimeRelay(runtime, metrics, health)
+    if extra_probes is None or Component.WEBSOCKET_SERVICE not in extra_probes:
+        health.probes[Component.WEBSOCKET_SERVICE] = relay.probe
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

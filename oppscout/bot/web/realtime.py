@@ -31,7 +31,7 @@ from oppscout.bot.web.metrics import WebMetrics
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.errors import NotFoundError
 from oppscout.core.events import AnalysisEvent, CostEvent
-from oppscout.core.health import notices_for
+from oppscout.core.health import Component, ComponentHealth, ComponentState, notices_for
 from oppscout.jobs.event_bus import EventSubscription
 from oppscout.runtime import Runtime
 
@@ -171,6 +171,24 @@ class RealtimeRelay:
         self._task = asyncio.create_task(self._relay_forever(), name="oppscout-realtime-relay")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.connected.wait(), timeout=5)
+
+    async def probe(self) -> ComponentHealth:
+        """The websocket-service: healthy while the relay's Redis subscription is live."""
+        if self._task is None or self._task.done():
+            return ComponentHealth(
+                name=Component.WEBSOCKET_SERVICE, status=ComponentState.DOWN, detail="the relay is not running"
+            )
+        if not self.connected.is_set():
+            return ComponentHealth(
+                name=Component.WEBSOCKET_SERVICE,
+                status=ComponentState.DOWN,
+                detail="the relay has lost its Redis subscription; reconnecting",
+            )
+        return ComponentHealth(
+            name=Component.WEBSOCKET_SERVICE,
+            status=ComponentState.HEALTHY,
+            detail=f"relaying events to {self.clients} connection(s)",
+        )
 
     async def stop(self) -> None:
         """Stop relaying."""
