@@ -116,9 +116,37 @@ async def test_invalid_requests_say_what_to_change(web: WebEnv, http: httpx.Asyn
     assert keywords_not_a_list.json()["message"].startswith("Keywords must be a list")
 
     not_json = await http.post(
-        "/api/v1/analyses", content=b"{not json", headers={**bearer(token), "Content-Type": "application/json"}
+        "/api/v1/analyses",
+        content=b'{"subreddits": ["freelance"]\n "maxCost": 1}',
+        headers={**bearer(token), "Content-Type": "application/json"},
     )
     assert not_json.status_code == 422
+    # Where the JSON breaks, as an editor counts it, not a character offset posing as a field name.
+    assert not_json.json()["details"] == [
+        {"field": "body", "message": "The request body is not valid JSON: Expecting ',' delimiter at line 2, column 2."}
+    ]
+
+
+async def test_each_invalid_field_is_named_with_what_it_takes(web: WebEnv, http: httpx.AsyncClient) -> None:
+    token = await web.token("fields")
+    body = request_json(maxCost="lots")
+    del body["timeRange"]
+    answer = await http.post("/api/v1/analyses", json=body, headers=bearer(token))
+    assert answer.status_code == 422
+    details = {d["field"]: d["message"] for d in answer.json()["details"]}
+    assert details["timeRange"].startswith('timeRange is required: send an object with "start" and "end" dates')
+    assert details["maxCost"].startswith("maxCost must be a number, the budget in USD")
+    assert details["maxCost"].endswith("got 'lots'.")
+    assert answer.json()["message"] == "The request has 2 problems, in timeRange, maxCost; see details for each."
+
+    bad_date = request_json(timeRange={"start": "last tuesday", "end": "2026-01-01T00:00:00Z"})
+    dated = (await http.post("/api/v1/analyses", json=bad_date, headers=bearer(token))).json()
+    assert dated["details"][0]["field"] == "timeRange.start"
+    assert "ISO 8601" in dated["message"]
+
+    page = (await http.get("/api/v1/analyses", params={"limit": 0}, headers=bearer(token))).json()
+    assert page["details"][0]["field"] == "limit"
+    assert page["message"].startswith("limit: Input should be greater than or equal to 1")
 
 
 async def test_bodies_over_the_limit_are_refused_with_413(web: WebEnv, http: httpx.AsyncClient) -> None:
