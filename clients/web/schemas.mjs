@@ -376,7 +376,7 @@ export const QueueStatusSchema = z.object({
 });
 
 /**
- * The analysis is in line; position 0 means it is next.
+ * The analysis is in line; position 1 means it is next.
  */
 export const QueuedEventSchema = z.object({
   analysisId: z.string(),

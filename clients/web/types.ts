@@ -408,7 +408,7 @@ export interface QueueStatus {
 }
 
 /**
- * The analysis is in line; position 0 means it is next.
+ * The analysis is in line; position 1 means it is next.
  */
 export interface QueuedEvent {
   analysisId: string;
