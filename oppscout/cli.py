@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
+from oppscout import scan
 from oppscout.core.contract import utcnow
 from oppscout.core.settings import Settings, get_settings
 
@@ -374,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     token_revoke = token_sub.add_parser("revoke", help="revoke a token by its id or value")
     token_revoke.add_argument("token", help="the token id (from create) or the token itself")
     token.set_defaults(fn=cmd_token)
+    scan.add_parser(sub)
     args = parser.parse_args(argv)
     try:
         return int(args.fn(get_settings(), args))

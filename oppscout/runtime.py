@@ -202,7 +202,7 @@ def build_engine(settings: Settings, *, health_store: ReportStore | None = None)
         # A configuration state, not a crash: each analysis keeps the local write-up and says why in one line.
         log.warning("%s", unpriced_note(settings.openai_model))
     embedder = OpenAIEmbeddings(client, settings.openai_embedding_model) if settings.openai_embedding_model else None
-    reporter = ComponentReporter(health_store, Component.AI_PROCESSOR) if health_store is not None else None
+    reporter = ComponentReporter(health_store, Component.LLM) if health_store is not None else None
     chat = chat_model(settings, client, reporter=reporter)
     return SynthesisEngine(
         chat,

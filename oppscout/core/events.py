@@ -16,7 +16,7 @@ class _Event(CamelModel):
 
 
 class QueuedEvent(_Event):
-    """The analysis is in line; position 0 means it is next."""
+    """The analysis is in line; position 1 means it is next."""
 
     type: Literal["queued"] = "queued"
     position: int

@@ -12,6 +12,7 @@ from oppscout.core.db.repositories.stage_jobs import StageJobRepository
 from oppscout.core.errors import AnalysisCancelledError
 from oppscout.core.events import ProgressEvent
 from oppscout.core.ports import Notifier
+from oppscout.core.schedule import overall_percent
 
 
 class StageProgress:
@@ -51,9 +52,11 @@ class StageProgress:
             return
         self._last = now
         fraction = min(1.0, done / expected) if expected else 0.0
+        stage_percent = int(fraction * 100)
         update = ProgressUpdate(
             stage=self.stage,
-            percent=int(fraction * 100),
+            percent=overall_percent(self.stage, stage_percent),
+            stage_percent=stage_percent,
             message=message or self.stage.label,
             posts_collected=self.posts,
             comments_collected=self.comments,
@@ -63,8 +66,15 @@ class StageProgress:
             analyses = AnalysisRepository(session)
             if await analyses.is_cancel_requested(self.analysis_id):
                 raise AnalysisCancelledError()
+            row = await analyses.get(self.analysis_id)
+            # A retried stage starts its own count again; the analysis's percent never goes back.
+            before = int((row.progress or {}).get("percent", 0)) if row is not None else 0
+            update.percent = max(update.percent, before)
             await analyses.save_progress(self.analysis_id, update.model_dump(mode="json"))
             await StageJobRepository(session).update_progress(
-                self.analysis_id, self.stage, progress=update.percent, estimated_completion=update.estimated_completion
+                self.analysis_id,
+                self.stage,
+                progress=update.stage_percent,
+                estimated_completion=update.estimated_completion,
             )
         await self.notifier.publish(ProgressEvent(analysis_id=self.analysis_id, progress=update))

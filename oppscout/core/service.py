@@ -34,6 +34,7 @@ from oppscout.core.db.tables import AnalysisRow
 from oppscout.core.errors import NotFoundError, QueueUnavailableError
 from oppscout.core.events import CancelledEvent
 from oppscout.core.ports import AnalysisQueuePort, Notifier
+from oppscout.core.schedule import StageRun, job_statuses, typical_seconds
 
 log = logging.getLogger(__name__)
 
@@ -152,20 +153,44 @@ class AnalysisService:
         )
 
     async def jobs(self, analysis_id: str) -> list[WorkerJobStatus]:
-        """The stage jobs of an analysis, in stage order."""
+        """The stage jobs of an analysis in stage order, each with an estimated completion
+        (the stages not reached yet are listed as queued while the analysis is not final)."""
         async with self.database.unit_of_work() as session:
+            row = await AnalysisRepository(session).get(analysis_id)
             rows = await StageJobRepository(session).list_for(analysis_id)
-        return [
-            WorkerJobStatus(
-                job_id=f"{r.analysis_id}:{r.stage}",
-                type=Stage(r.stage),
+            durations = {s: await StageJobRepository(session).recent_durations(s, limit=20) for s in STAGES}
+        if row is None:
+            raise NotFoundError("There is no analysis with that id.")
+        status = AnalysisStatus(row.status)
+        wait = 0.0
+        if status == AnalysisStatus.QUEUED:
+            try:
+                wait = (await self.queue.status(analysis_id, self._totals(durations))).estimated_wait
+            except QueueUnavailableError:
+                log.warning(
+                    "queue unreachable; estimating without the wait in line", extra={"analysis_id": analysis_id}
+                )
+        runs = [
+            StageRun(
+                stage=Stage(r.stage),
                 status=AnalysisStatus(r.status),
                 progress=r.progress,
+                attempts=r.attempts,
+                started_at=r.started_at,
+                finished_at=r.finished_at,
                 estimated_completion=r.estimated_completion,
                 cost_accumulated=r.cost_accumulated,
             )
             for r in rows
         ]
+        return job_statuses(
+            analysis_id, status, runs, typical=typical_seconds(durations), wait_seconds=wait, now=utcnow()
+        )
+
+    @staticmethod
+    def _totals(durations: dict[Stage, list[float]]) -> list[float]:
+        n = min((len(d) for d in durations.values()), default=0)
+        return [sum(d[i] for d in durations.values()) for i in range(n)]
 
     async def cancel(self, analysis_id: str) -> str:
         """Cancel a queued or running analysis; returns what to tell the user."""

@@ -2,6 +2,11 @@
 
 Job ids are derived from the analysis id (the first stage's job id *is* the analysis id), so
 enqueuing the same analysis twice finds the existing job and creates nothing.
+
+First come, first served: arq hands out the ready job with the lowest score, and a job's score is
+the time it may run from. Every stage of an analysis is queued with the time its first stage was
+queued (kept in Redis under ``PLACE_KEY_PREFIX``), so a later stage takes the place of the analysis
+in line instead of going to the back of it.
 """
 
 from __future__ import annotations
@@ -9,7 +14,10 @@ from __future__ import annotations
 import json
 import math
 import statistics
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from arq.connections import ArqRedis
@@ -33,6 +41,11 @@ class JobState(StrEnum):
     MISSING = "missing"
 
 
+PLACE_KEY_PREFIX = "oppscout:place:"
+PLACE_TTL_SECONDS = 7 * 86400
+# arq lets a job expire a day after its score; a place older than this is not kept (the job would expire).
+MAX_PLACE_AGE_MS = 12 * 3600 * 1000
+CRON_JOB_PREFIX = "cron:"
 DEFAULT_ANALYSIS_SECONDS = 30.0
 
 
@@ -46,6 +59,28 @@ def analysis_id_of(job_id: str) -> str:
     return job_id.split(":", 1)[0]
 
 
+@dataclass(frozen=True)
+class LineSnapshot:
+    """The line at one moment: analyses waiting (first to run first), analyses running, and capacity."""
+
+    waiting: list[str]
+    running: set[str]
+    waiting_jobs: int
+    busy_slots: int
+    slots: int
+    workers: int
+
+    @property
+    def free_slots(self) -> int:
+        """Slots no job occupies now."""
+        return max(0, self.slots - self.busy_slots)
+
+    @property
+    def available_workers(self) -> int:
+        """Live workers with a free slot (exact with one slot per worker)."""
+        return min(self.workers, self.free_slots)
+
+
 class AnalysisQueue:
     """Puts stage jobs on the arq queue and answers questions about the line."""
 
@@ -53,11 +88,29 @@ class AnalysisQueue:
         self.redis = redis
         self.queue_name = queue_name
 
+    async def _place(self, analysis_id: str) -> datetime:
+        """When the analysis first joined the line (set now on its first enqueue)."""
+        key = PLACE_KEY_PREFIX + analysis_id
+        now_ms = int(time.time() * 1000)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(key, now_ms, nx=True, ex=PLACE_TTL_SECONDS)
+        pipe.get(key)
+        _, raw = await pipe.execute()
+        place_ms = int(raw) if raw is not None else now_ms
+        if now_ms - place_ms > MAX_PLACE_AGE_MS:
+            place_ms = now_ms
+        return datetime.fromtimestamp(min(place_ms, now_ms) / 1000, UTC)
+
     async def enqueue(self, analysis_id: str, stage: Stage = Stage.REDDIT_COLLECTION) -> bool:
-        """Queue a stage of an analysis; False when that job already exists (nothing is added)."""
+        """Queue a stage of an analysis in the analysis's place in line; False when that job already exists."""
         try:
+            place = await self._place(analysis_id)
             job = await self.redis.enqueue_job(
-                stage.value, analysis_id, _job_id=stage_job_id(analysis_id, stage), _queue_name=self.queue_name
+                stage.value,
+                analysis_id,
+                _job_id=stage_job_id(analysis_id, stage),
+                _queue_name=self.queue_name,
+                _defer_until=place,
             )
         except (RedisError, OSError) as exc:
             raise QueueUnavailableError(
@@ -107,15 +160,65 @@ class AnalysisQueue:
         keys = [in_progress_key_prefix + stage_job_id(analysis_id, s) for s in STAGES]
         return bool(await self.redis.exists(*keys))
 
-    async def waiting_job_ids(self) -> list[str]:
-        """Job ids in line, first to run first, without those a worker already runs."""
+    async def snapshot(self) -> LineSnapshot:
+        """The line now, in the order arq hands jobs out (by score), and the live capacity.
+
+        Busy slots are counted from the jobs running now (arq's in-progress keys), not from the
+        workers' heartbeats, which are seconds old; the heartbeats say which workers are alive.
+        """
         entries = await self.redis.zrange(self.queue_name, 0, -1)
         job_ids = [e.decode() if isinstance(e, bytes) else str(e) for e in entries]
+        flags: list[int] = []
+        if job_ids:
+            pipe = self.redis.pipeline(transaction=False)
+            for job_id in job_ids:
+                pipe.exists(in_progress_key_prefix + job_id)
+            flags = await pipe.execute()
+        running: set[str] = set()
+        waiting: list[str] = []
+        waiting_jobs = 0
+        busy = 0
+        for job_id, flag in zip(job_ids, flags, strict=True):
+            if flag:
+                busy += 1
+                if not job_id.startswith(CRON_JOB_PREFIX):
+                    running.add(analysis_id_of(job_id))
+            elif not job_id.startswith(CRON_JOB_PREFIX):
+                waiting_jobs += 1
+                analysis = analysis_id_of(job_id)
+                if analysis not in waiting:
+                    waiting.append(analysis)
+        slots, workers = await self._capacity()
+        return LineSnapshot(
+            waiting=[a for a in waiting if a not in running],
+            running=running,
+            waiting_jobs=waiting_jobs,
+            busy_slots=busy,
+            slots=slots,
+            workers=workers,
+        )
+
+    async def _capacity(self) -> tuple[int, int]:
+        """(job slots, live workers) of this queue, from the workers' heartbeats."""
+        slots = workers = 0
+        async for key in self.redis.scan_iter(match=WORKER_KEY_PREFIX + "*"):
+            raw = await self.redis.get(key)
+            if raw is None:
+                continue
+            beat = json.loads(raw)
+            if beat.get("queue", self.queue_name) != self.queue_name:
+                continue
+            workers += 1
+            slots += max(1, int(beat.get("concurrency", 1)))
+        return slots, workers
+
+    async def waiting_job_ids(self) -> list[str]:
+        """Stage job ids in line, first to run first, without those a worker already runs (nor crons)."""
+        entries = await self.redis.zrange(self.queue_name, 0, -1)
+        job_ids = [e.decode() if isinstance(e, bytes) else str(e) for e in entries]
+        job_ids = [j for j in job_ids if not j.startswith(CRON_JOB_PREFIX)]
         if not job_ids:
             return []
-        running = await self.redis.exists(*[in_progress_key_prefix + j for j in job_ids]) if job_ids else 0
-        if not running:
-            return job_ids
         pipe = self.redis.pipeline(transaction=False)
         for job_id in job_ids:
             pipe.exists(in_progress_key_prefix + job_id)
@@ -123,36 +226,39 @@ class AnalysisQueue:
         return [j for j, busy in zip(job_ids, flags, strict=True) if not busy]
 
     async def depth(self) -> int:
-        """How many jobs wait for a worker."""
+        """How many stage jobs wait for a worker."""
         return len(await self.waiting_job_ids())
 
     async def workers(self) -> tuple[int, int]:
-        """(workers with a free slot, all live workers), from their heartbeats."""
-        available = total = 0
-        async for key in self.redis.scan_iter(match=WORKER_KEY_PREFIX + "*"):
-            raw = await self.redis.get(key)
-            if raw is None:
-                continue
-            beat = json.loads(raw)
-            total += 1
-            if int(beat.get("running", 0)) < int(beat.get("concurrency", 1)):
-                available += 1
-        return available, total
+        """(workers with a free slot now, all live workers)."""
+        line = await self.snapshot()
+        return line.available_workers, line.workers
 
     async def status(self, analysis_id: str, recent_durations: Sequence[float]) -> QueueStatus:
-        """Position in line (0 = next; running jobs are not counted) and the expected wait."""
+        """Position in line (1 = next; 0 = not waiting, ``running`` says if it runs) and the expected wait.
+
+        The wait counts the analyses ahead that no free slot takes now, in rounds of every slot, each
+        round one typical analysis long; it falls as the line moves.
+        """
         try:
-            waiting = [analysis_id_of(j) for j in await self.waiting_job_ids()]
-            available, total = await self.workers()
+            line = await self.snapshot()
         except (RedisError, OSError) as exc:
             raise QueueUnavailableError("The job queue is unreachable right now.") from exc
-        position = waiting.index(analysis_id) if analysis_id in waiting else 0
-        per_job = statistics.median(recent_durations) if recent_durations else DEFAULT_ANALYSIS_SECONDS
-        ahead_of_free_slot = max(0, position + 1 - available)
-        rounds = math.ceil(ahead_of_free_slot / max(1, total)) if total else position + 1
+        per_analysis = statistics.median(recent_durations) if recent_durations else DEFAULT_ANALYSIS_SECONDS
+        if analysis_id in line.running or analysis_id not in line.waiting:
+            return QueueStatus(
+                position=0,
+                estimated_wait=0,
+                available_workers=line.available_workers,
+                total_workers=line.workers,
+                running=analysis_id in line.running,
+            )
+        position = line.waiting.index(analysis_id) + 1
+        beyond_free = max(0, position - line.free_slots)
+        rounds = math.ceil(beyond_free / line.slots) if line.slots else position
         return QueueStatus(
             position=position,
-            estimated_wait=round(rounds * per_job, 1),
-            available_workers=available,
-            total_workers=total,
+            estimated_wait=round(rounds * per_analysis, 1),
+            available_workers=line.available_workers,
+            total_workers=line.workers,
         )

@@ -34,11 +34,18 @@ HEARTBEAT_SECONDS = 5
 STOP_RETRY_SECONDS = 1.0
 
 
-async def _heartbeat(worker: Worker, worker_id: str, concurrency: int) -> None:
+async def _heartbeat(worker: Worker, worker_id: str, concurrency: int, queue_name: str) -> None:
     key = WORKER_KEY_PREFIX + worker_id
     while True:
         running = sum(not t.done() for t in worker.tasks.values())
-        beat = {"running": running, "concurrency": concurrency, "host": socket.gethostname(), "pid": os.getpid()}
+        # The queue's name: workers of other queues on the same Redis are not this queue's capacity.
+        beat = {
+            "running": running,
+            "concurrency": concurrency,
+            "queue": queue_name,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+        }
         with contextlib.suppress(Exception):
             await worker.pool.set(key, json.dumps(beat), ex=HEARTBEAT_SECONDS * 3)
         await asyncio.sleep(HEARTBEAT_SECONDS)
@@ -84,7 +91,9 @@ def build_worker(
         previous = heartbeat.pop("task", None)
         if previous is not None:
             previous.cancel()
-        heartbeat["task"] = asyncio.create_task(_heartbeat(worker, worker_id, settings.worker_concurrency))
+        heartbeat["task"] = asyncio.create_task(
+            _heartbeat(worker, worker_id, settings.worker_concurrency, settings.queue_name)
+        )
         try:
             await sweeper.sweep()
         except Exception as error:  # noqa: BLE001 - the cron sweeps again shortly

@@ -118,7 +118,9 @@ def test_response_and_status_models_serialise_in_camel_case() -> None:
     dumped = response.model_dump(mode="json")
     assert {"analysisId", "status", "progress", "results", "costBreakdown", "metadata"} <= set(dumped)
     assert dumped["progress"]["postsCollected"] == 0
-    job = WorkerJobStatus(job_id="abc", type=Stage.AI_ANALYSIS, status=AnalysisStatus.PROCESSING, progress=40)
+    job = WorkerJobStatus(
+        job_id="abc", type=Stage.AI_ANALYSIS, status=AnalysisStatus.PROCESSING, progress=40, estimated_completion=NOW
+    )
     assert job.model_dump(mode="json")["type"] == "ai-analysis"
     assert job.model_dump(mode="json")["costAccumulated"] == 0.0
     queue = QueueStatus(position=2, estimated_wait=30, available_workers=0, total_workers=1)
@@ -127,6 +129,7 @@ def test_response_and_status_models_serialise_in_camel_case() -> None:
         "estimatedWait": 30.0,
         "availableWorkers": 0,
         "totalWorkers": 1,
+        "running": False,
     }
     with pytest.raises(ValidationError):
         WorkerJobStatus(job_id="x", type=Stage.AI_ANALYSIS, status=AnalysisStatus.QUEUED, progress=101)

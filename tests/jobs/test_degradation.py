@@ -130,7 +130,8 @@ async def test_reddit_down_keeps_the_analysis_queued_says_so_and_it_completes_wh
         assert (await runtime.service.get(submission.analysis_id)).status == AnalysisStatus.QUEUED
         # The stage that waits shows as waiting too, so the jobs view agrees with the analysis.
         jobs = await runtime.service.jobs(submission.analysis_id)
-        assert [j.status for j in jobs] == [AnalysisStatus.QUEUED]
+        assert [j.status for j in jobs] == [AnalysisStatus.QUEUED] * 3
+        assert jobs[0].type == Stage.REDDIT_COLLECTION
         reddit_api = await health_of(client, Component.REDDIT_API)
         assert reddit_api["status"] == ComponentState.DOWN
         assert reddit_api["reportedBy"].startswith("worker")
@@ -215,8 +216,11 @@ async def test_llm_down_runs_on_the_local_engine_says_so_in_the_thread_and_healt
         assert completed.results.engine == "local" and completed.results.opportunities
         notices = [e.message for e in events if isinstance(e, NoticeEvent)]
         assert any("AI write-up is unavailable" in n and "from the local engine" in n for n in notices), notices
+        llm_part = await health_of(client, Component.LLM)
+        assert llm_part["status"] == ComponentState.DOWN and llm_part["reportedBy"].startswith("worker")
+        # The ai-processor (LLM and transcription) is degraded: transcription still works.
         ai = await health_of(client, Component.AI_PROCESSOR)
-        assert ai["status"] == ComponentState.DOWN and ai["reportedBy"].startswith("worker")
+        assert ai["status"] == "degraded" and ai["reportedBy"].startswith("worker")
         assert (await client.get("/api/v1/features")).json()["llmSynthesis"] is False
 
         # The provider answers again: the next analysis is written up and health says so.

@@ -41,10 +41,14 @@ async def test_an_analysis_goes_queued_processing_completed_with_ordered_events(
     seqs = [e.seq for e in events]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     assert isinstance(events[-1], CompletedEvent)
-    # Progress within a stage never goes backwards.
+    # Progress within a stage never goes backwards, and neither does the analysis's overall percent.
     for stage in stages:
-        percents = [e.progress.percent for e in events if isinstance(e, ProgressEvent) and e.progress.stage == stage]
-        assert percents == sorted(percents) and percents[-1] == 100
+        within = [
+            e.progress.stage_percent for e in events if isinstance(e, ProgressEvent) and e.progress.stage == stage
+        ]
+        assert within == sorted(within) and within[-1] == 100
+    overall = [e.progress.percent for e in events if isinstance(e, ProgressEvent)]
+    assert overall == sorted(overall) and overall[-1] == 100
 
     response = await runtime.service.get(submission.analysis_id)
     assert response.status == AnalysisStatus.COMPLETED
@@ -88,7 +92,7 @@ async def test_enqueuing_the_same_analysis_twice_creates_one_job(runtime: Runtim
 async def test_queue_position_counts_only_jobs_waiting_ahead(runtime: Runtime) -> None:
     ids = [(await runtime.service.submit(make_request())).analysis_id for _ in range(3)]
     positions = [(await runtime.service.queue_status(i)).position for i in ids]
-    assert positions == [0, 1, 2]
+    assert positions == [1, 2, 3], "1 is the next in line"
     status = await runtime.service.queue_status(ids[2])
     assert status.total_workers == 0 and status.estimated_wait > 0
 

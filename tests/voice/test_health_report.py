@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from oppscout.bot.web.health import HealthMonitor
-from oppscout.core.health import VOICE_UNAVAILABLE, Component, ComponentState, derive_features
+from oppscout.core.health import VOICE_UNAVAILABLE, Component, ComponentState, ServiceState, derive_features
 from oppscout.core.settings import Settings
 from oppscout.runtime import Runtime
 from oppscout.voice.health_report import report_transcriber_health
@@ -21,9 +21,9 @@ async def test_a_broken_model_turns_the_voice_flag_off(runtime: Runtime, tmp_pat
         assert reported.status == ComponentState.DOWN
         report = await HealthMonitor(runtime).report()
         transcriber = report.components[Component.TRANSCRIBER]
-        assert (transcriber.status, transcriber.reported_by) == (ComponentState.DOWN, "bot")
+        assert (transcriber.status, transcriber.reported_by) == (ServiceState.DOWN, "bot")
         features = derive_features(report)
-        assert not features.voice_interface
+        assert not features.voice_interface and not features.voice_transcription
         assert features.messages["voiceInterface"] == VOICE_UNAVAILABLE
     finally:
         broken.close()

@@ -24,8 +24,8 @@ def progress_line(progress: ProgressUpdate) -> str:
 
 
 def queue_line(position: int, wait_seconds: float) -> str:
-    """One line for an analysis waiting in line."""
-    where = "next in line" if position == 0 else f"{position} ahead in line"
+    """One line for an analysis waiting in line (``position`` 1 is the next; 0 means not waiting)."""
+    where = "next in line" if position <= 1 else f"{position - 1} ahead in line"
     return f"queued · {where} · ~{int(wait_seconds)}s wait"
 
 

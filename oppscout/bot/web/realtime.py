@@ -3,6 +3,12 @@
 Workers publish every event on Redis pub/sub; each web process holds one pattern subscription and
 re-emits the events to the clients connected to it, so any number of web processes can run behind
 a load balancer. Cost events go out as ``cost-{id}``, every other event as ``analysis-{id}``.
+
+By the contract, a client connects with ``auth={"token": ...}`` and listens; nothing else. So a
+connection joins its workspace's room when it connects, and every event of every analysis of that
+workspace reaches it, from the first one on (it was in the room before the analysis existed).
+``subscribe`` stays for catch-up: its answer is the analysis's state now. ``unsubscribe`` mutes one
+analysis for that connection.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,9 +28,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from oppscout.bot.web.auth import workspace_for_token
 from oppscout.bot.web.health import HealthMonitor
 from oppscout.bot.web.metrics import WebMetrics
+from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.errors import NotFoundError
 from oppscout.core.events import AnalysisEvent, CostEvent
-from oppscout.core.health import notices_for
+from oppscout.core.health import Component, ComponentHealth, ComponentState, notices_for
 from oppscout.jobs.event_bus import EventSubscription
 from oppscout.runtime import Runtime
 
@@ -33,11 +41,18 @@ MAX_FOLLOWED = 100
 MAX_ID_LENGTH = 64
 UNAVAILABLE = "The database is unavailable right now; please try again shortly."
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
+# Analysis → workspace, remembered so an event costs a database read only for its analysis's first one.
+WORKSPACE_CACHE_SIZE = 10_000
 
 
 def room_for(analysis_id: str) -> str:
-    """The Socket.IO room of the clients following one analysis."""
+    """The Socket.IO room of the clients following one analysis explicitly."""
     return "analysis:" + analysis_id
+
+
+def workspace_room(workspace_id: str) -> str:
+    """The Socket.IO room every authenticated connection of a workspace is in."""
+    return "workspace:" + workspace_id
 
 
 def event_name(event: AnalysisEvent) -> str:
@@ -70,6 +85,9 @@ class RealtimeRelay:
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
         self.clients = 0
+        self._workspaces: OrderedDict[str, str] = OrderedDict()
+        # analysis id → connections that unsubscribed from it (they stay in their workspace's room).
+        self._muted: dict[str, set[str]] = {}
 
     # -- clients -------------------------------------------------------------------------------
 
@@ -84,6 +102,7 @@ class RealtimeRelay:
                 "A valid API token is required: connect with auth={'token': '<token>'}."
             )
         await self.sio.save_session(sid, {"workspace": workspace, "following": set()})
+        await self.sio.enter_room(sid, workspace_room(workspace))
         self.clients += 1
         self.metrics.realtime_clients.set(self.clients)
         # Clients may name the analyses to follow right in the handshake.
@@ -94,6 +113,9 @@ class RealtimeRelay:
                     await self._follow(sid, analysis_id)
 
     async def _disconnect(self, sid: str, *_: Any) -> None:
+        for muted in self._muted.values():
+            muted.discard(sid)
+        self._muted = {a: m for a, m in self._muted.items() if m}
         self.clients = max(0, self.clients - 1)
         self.metrics.realtime_clients.set(self.clients)
 
@@ -109,6 +131,7 @@ class RealtimeRelay:
             async with self.sio.session(sid) as session:
                 session["following"].discard(analysis_id)
             await self.sio.leave_room(sid, room_for(analysis_id))
+            self._muted.setdefault(analysis_id, set()).add(sid)
         return {"ok": True}
 
     async def _follow(self, sid: str, analysis_id: str) -> dict[str, Any]:
@@ -131,6 +154,7 @@ class RealtimeRelay:
             return {"ok": False, "error": UNAVAILABLE}
         session["following"].add(analysis_id)
         await self.sio.save_session(sid, session)
+        self._muted.get(analysis_id, set()).discard(sid)
         await self.sio.enter_room(sid, room_for(analysis_id))
         return {
             "ok": True,
@@ -147,6 +171,24 @@ class RealtimeRelay:
         self._task = asyncio.create_task(self._relay_forever(), name="oppscout-realtime-relay")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.connected.wait(), timeout=5)
+
+    async def probe(self) -> ComponentHealth:
+        """The websocket-service: healthy while the relay's Redis subscription is live."""
+        if self._task is None or self._task.done():
+            return ComponentHealth(
+                name=Component.WEBSOCKET_SERVICE, status=ComponentState.DOWN, detail="the relay is not running"
+            )
+        if not self.connected.is_set():
+            return ComponentHealth(
+                name=Component.WEBSOCKET_SERVICE,
+                status=ComponentState.DOWN,
+                detail="the relay has lost its Redis subscription; reconnecting",
+            )
+        return ComponentHealth(
+            name=Component.WEBSOCKET_SERVICE,
+            status=ComponentState.HEALTHY,
+            detail=f"relaying events to {self.clients} connection(s)",
+        )
 
     async def stop(self) -> None:
         """Stop relaying."""
@@ -178,6 +220,35 @@ class RealtimeRelay:
                 await asyncio.sleep(delay)
 
     async def relay(self, event: AnalysisEvent) -> None:
-        """Emit one event to the clients following its analysis."""
-        await self.sio.emit(event_name(event), event.model_dump(mode="json"), room=room_for(event.analysis_id))
+        """Emit one event to every connection of its analysis's workspace (and explicit followers).
+
+        Absent optional fields are left out of the payload, never sent as null.
+        """
+        rooms = [room_for(event.analysis_id)]
+        workspace = await self._workspace_of(event.analysis_id)
+        if workspace is not None:
+            rooms.append(workspace_room(workspace))
+        muted = list(self._muted.get(event.analysis_id, ()))
+        await self.sio.emit(
+            event_name(event), event.model_dump(mode="json", exclude_none=True), room=rooms, skip_sid=muted or None
+        )
         self.metrics.realtime_events.labels(kind=event.type).inc()
+
+    async def _workspace_of(self, analysis_id: str) -> str | None:
+        """The workspace owning an analysis (remembered); None when it is unknown or the database is down."""
+        known = self._workspaces.get(analysis_id)
+        if known is not None:
+            self._workspaces.move_to_end(analysis_id)
+            return known
+        try:
+            async with self.runtime.database.unit_of_work() as session:
+                row = await AnalysisRepository(session).get(analysis_id)
+        except SQLAlchemyError as error:
+            log.warning("could not look up the workspace of an event: %s", type(error).__name__)
+            return None
+        if row is None:
+            return None
+        self._workspaces[analysis_id] = row.workspace_id
+        while len(self._workspaces) > WORKSPACE_CACHE_SIZE:
+            self._workspaces.popitem(last=False)
+        return row.workspace_id

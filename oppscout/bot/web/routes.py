@@ -28,6 +28,7 @@ from oppscout.core.contract import (
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.errors import InvalidRequestError
 from oppscout.core.health import notices_for
+from oppscout.core.schedule import current_retry_count
 from oppscout.runtime import Runtime
 
 MAX_OFFSET = 1_000_000
@@ -66,7 +67,7 @@ class AnalysisSummary(CamelModel):
 
 
 class AnalysisPage(CamelModel):
-    """A page of analyses, newest first; ask for ``nextOffset`` for the next page (null at the end)."""
+    """A page of analyses, newest first; ask for ``nextOffset`` for the next page (absent at the end)."""
 
     items: list[AnalysisSummary]
     limit: int
@@ -75,10 +76,18 @@ class AnalysisPage(CamelModel):
 
 
 class ProgressSnapshot(CamelModel):
-    """Where an analysis stands now: the polling fallback for clients without Socket.IO."""
+    """Where an analysis stands now: the polling fallback for clients without Socket.IO.
+
+    ``percent`` is the whole analysis (0-100, never going back), ``stagePercent`` the current stage's;
+    ``retryCount`` counts the current stage's retries, so a poller can back off while it is retried.
+    """
 
     analysis_id: str
     status: AnalysisStatus
+    stage: Stage | None = None
+    retry_count: int = Field(default=0, ge=0)
+    percent: int = Field(default=0, ge=0, le=100)
+    stage_percent: int = Field(default=0, ge=0, le=100)
     progress: ProgressUpdate
     notices: list[str] = Field(default_factory=list, description="Degraded parts this analysis is affected by now.")
 
@@ -105,7 +114,13 @@ def analyses_router(page_size_max: int) -> APIRouter:
     """The ``/api/v1/analyses`` routes."""
     router = APIRouter(prefix="/api/v1/analyses", tags=["analyses"], responses=ERROR_RESPONSES)
 
-    @router.post("", status_code=202, response_model=AnalysisResponse, summary="Start an analysis")
+    @router.post(
+        "",
+        status_code=202,
+        response_model=AnalysisResponse,
+        summary="Start an analysis",
+        response_model_exclude_none=True,
+    )
     async def create_analysis(
         body: AnalysisRequest,
         request: Request,
@@ -132,7 +147,9 @@ def analyses_router(page_size_max: int) -> APIRouter:
             analysis.progress.message = " ".join(notices)
         return analysis
 
-    @router.get("", response_model=AnalysisPage, summary="List the workspace's analyses")
+    @router.get(
+        "", response_model=AnalysisPage, summary="List the workspace's analyses", response_model_exclude_none=True
+    )
     async def list_analyses(
         request: Request,
         caller: CallerDep,
@@ -162,37 +179,64 @@ def analyses_router(page_size_max: int) -> APIRouter:
             items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None
         )
 
-    @router.get("/{analysis_id}", response_model=AnalysisResponse, summary="Read an analysis")
+    @router.get(
+        "/{analysis_id}", response_model=AnalysisResponse, summary="Read an analysis", response_model_exclude_none=True
+    )
     async def get_analysis(analysis_id: AnalysisId, request: Request, caller: CallerDep) -> AnalysisResponse:
         """The analysis with its progress, results and costs."""
         return await _runtime(request).service.get(analysis_id, workspace_id=caller.workspace_id)
 
-    @router.get("/{analysis_id}/progress", response_model=ProgressSnapshot, summary="Poll progress")
+    @router.get(
+        "/{analysis_id}/progress",
+        response_model=ProgressSnapshot,
+        summary="Poll progress",
+        response_model_exclude_none=True,
+    )
     async def get_progress(analysis_id: AnalysisId, request: Request, caller: CallerDep) -> ProgressSnapshot:
         """Progress now, and notices about degraded parts: poll this when Socket.IO is not available."""
-        analysis = await _runtime(request).service.get(analysis_id, workspace_id=caller.workspace_id)
+        service = _runtime(request).service
+        analysis = await service.get(analysis_id, workspace_id=caller.workspace_id)
+        progress = analysis.progress
         return ProgressSnapshot(
             analysis_id=analysis.analysis_id,
             status=analysis.status,
-            progress=analysis.progress,
+            stage=progress.stage,
+            retry_count=current_retry_count(await service.jobs(analysis_id)),
+            percent=progress.percent,
+            stage_percent=progress.stage_percent,
+            progress=progress,
             notices=notices_for(await _health(request).report(), analysis.status),
         )
 
-    @router.get("/{analysis_id}/jobs", response_model=list[WorkerJobStatus], summary="Stage jobs")
+    @router.get(
+        "/{analysis_id}/jobs",
+        response_model=list[WorkerJobStatus],
+        summary="Stage jobs",
+        response_model_exclude_none=True,
+    )
     async def get_jobs(analysis_id: AnalysisId, request: Request, caller: CallerDep) -> list[WorkerJobStatus]:
-        """The worker jobs (one per stage started so far), in stage order."""
+        """The worker jobs, one per stage in stage order, each with an estimated completion; stages not
+        reached yet are listed as queued while the analysis is not final."""
         service = _runtime(request).service
         await service.get(analysis_id, workspace_id=caller.workspace_id)
         return await service.jobs(analysis_id)
 
-    @router.get("/{analysis_id}/queue", response_model=QueueStatus, summary="Place in line")
+    @router.get(
+        "/{analysis_id}/queue", response_model=QueueStatus, summary="Place in line", response_model_exclude_none=True
+    )
     async def get_queue(analysis_id: AnalysisId, request: Request, caller: CallerDep) -> QueueStatus:
-        """Position in line (0 = next or running), expected wait in seconds, and workers."""
+        """Position in line (1 = next; 0 = not waiting, and ``running`` says whether it runs now), the expected
+        wait in seconds, and the live workers."""
         service = _runtime(request).service
         await service.get(analysis_id, workspace_id=caller.workspace_id)
         return await service.queue_status(analysis_id)
 
-    @router.post("/{analysis_id}/cancel", response_model=CancelResult, summary="Cancel an analysis")
+    @router.post(
+        "/{analysis_id}/cancel",
+        response_model=CancelResult,
+        summary="Cancel an analysis",
+        response_model_exclude_none=True,
+    )
     async def cancel_analysis(analysis_id: AnalysisId, request: Request, caller: CallerDep) -> CancelResult:
         """Cancel a queued or running analysis; a finished one is left as it is."""
         service = _runtime(request).service

@@ -14,7 +14,7 @@ from oppscout.bot.web.health import HealthMonitor
 from oppscout.bot.web.metrics import WebMetrics
 from oppscout.core.contract import CamelModel
 from oppscout.core.errors import QueueUnavailableError
-from oppscout.core.health import ComponentState, Features, HealthReport, derive_features
+from oppscout.core.health import Features, HealthReport, ServiceState, derive_features
 from oppscout.runtime import Runtime
 
 
@@ -43,9 +43,10 @@ def system_router() -> APIRouter:
         responses={503: {"model": HealthReport, "description": "An essential part (database or queue) is down."}},
     )
     async def health(request: Request) -> JSONResponse:
-        """Each part as healthy, degraded, down or disabled (not configured); 503 when the service is down."""
+        """The contract's services (reddit-api, ai-processor, payment-service, websocket-service) and the product's
+        parts, each healthy, degraded or down (parts not used here are left out); 503 when the service is down."""
         report = await _health(request).report()
-        status = 503 if report.status == ComponentState.DOWN else 200
+        status = 503 if report.status == ServiceState.DOWN else 200
         return JSONResponse(report.model_dump(mode="json"), status_code=status)
 
     @router.get("/api/v1/features", response_model=Features, tags=["service"], summary="What the UI may offer now")

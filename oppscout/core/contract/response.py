@@ -12,7 +12,10 @@ from oppscout.core.contract.base import CamelModel, Money, UtcDateTime
 
 
 class AnalysisStatus(StrEnum):
-    """Lifecycle of an analysis."""
+    """Lifecycle of an analysis.
+
+    The contract names four states; ``cancelled`` is the product's extension (a user stopped it).
+    """
 
     QUEUED = "queued"
     PROCESSING = "processing"
@@ -47,10 +50,15 @@ STAGES: tuple[Stage, ...] = (Stage.REDDIT_COLLECTION, Stage.COMMENT_PROCESSING, 
 
 
 class ProgressUpdate(CamelModel):
-    """Where an analysis stands now."""
+    """Where an analysis stands now.
+
+    ``percent`` is the whole analysis (0-100 across every stage, never going back); ``stagePercent`` is
+    the current stage's own.
+    """
 
     stage: Stage | None = None
     percent: int = Field(default=0, ge=0, le=100)
+    stage_percent: int = Field(default=0, ge=0, le=100)
     message: str = ""
     posts_collected: int = 0
     comments_collected: int = 0

@@ -31,10 +31,16 @@ async def api(settings: Settings, **create: Any) -> AsyncIterator[tuple[httpx.As
     try:
         async with runtime.database.unit_of_work() as session:
             token = (await ApiTokenRepository(session).create("health")).secret
-        transport = httpx.ASGITransport(app=create_app(runtime, **create))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            client.headers["Authorization"] = f"Bearer {token}"
-            yield client, runtime, token
+        app = create_app(runtime, **create)
+        transport = httpx.ASGITransport(app=app)
+        # The ASGI transport runs no lifespan: start the Socket.IO relay as `oppscout web` does.
+        await app.relay.start()
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                client.headers["Authorization"] = f"Bearer {token}"
+                yield client, runtime, token
+        finally:
+            await app.relay.stop()
     finally:
         await runtime.close()
 
@@ -48,22 +54,32 @@ async def test_default_deployment_reports_each_part_honestly(tmp_path: Path, cle
         health = await client.get("/api/v1/health")
         features = (await client.get("/api/v1/features")).json()
     assert health.status_code == 200
-    assert states(health.json()) == {
+    body = health.json()
+    # The contract's services first, each in its three states; parts not used here (Slack, Discord, an LLM)
+    # are left out instead of given a fourth state.
+    assert states(body) == {
+        "reddit-api": "healthy",  # the demo data set is the post source, and it works
+        "ai-processor": "healthy",  # transcription works; no LLM is configured
+        "payment-service": "healthy",  # the spend ledger answers
+        "websocket-service": "healthy",  # the relay's Redis subscription is live
         "database": "healthy",
         "queue": "degraded",  # Redis answers, but no worker runs
-        "reddit-api": "disabled",  # the demo data set is the source
-        "ai-processor": "disabled",  # no LLM configured
         "transcriber": "healthy",  # faster-whisper and tiny.en are installed
-        "slack": "disabled",
-        "discord": "disabled",
     }
-    assert health.json()["status"] == "degraded"
-    assert "no worker running" in health.json()["components"]["queue"]["detail"]
+    assert body["components"]["reddit-api"]["configured"] is False
+    assert "demo" in body["components"]["reddit-api"]["detail"]
+    assert body["status"] == "degraded"
+    assert "no worker running" in body["components"]["queue"]["detail"]
+    assert {k: features[k] for k in ("voiceInterface", "realtimeUpdates", "paymentProcessing", "constellationMap")} == {
+        "voiceInterface": True,
+        "realtimeUpdates": True,
+        "paymentProcessing": True,
+        "constellationMap": True,
+    }
     assert features["analysisSubmission"] is True
-    assert features["realtimeUpdates"] is True
-    assert features["voiceInterface"] is True
     assert features["llmSynthesis"] is False
     assert features["localAnalysis"] is True
+    assert features["liveReddit"] is False
     assert features["messages"] == {
         "llmSynthesis": "No LLM is configured, so analyses run on the local engine at no cost."
     }
@@ -91,15 +107,19 @@ async def test_llm_health_follows_the_endpoint_up_refusing_and_gone(tmp_path: Pa
         )
         async with api(settings) as (client, _, _):
             up = (await client.get("/api/v1/health")).json()["components"]["ai-processor"]
-            assert up["status"] == "healthy"
+            assert up["status"] == "healthy" and "llm: answers" in up["detail"]
             assert llm.seen[-1] == ("/v1/models", "Bearer sk-test-key")
             assert (await client.get("/api/v1/features")).json()["llmSynthesis"] is True
 
             llm.status = 401
-            refused = (await client.get("/api/v1/health")).json()["components"]["ai-processor"]
+            components = (await client.get("/api/v1/health")).json()["components"]
+            refused = components["llm"]
             assert refused["status"] == "down"
             assert "credentials refused" in refused["detail"]
-            assert "sk-test-key" not in json.dumps(refused)
+            assert "sk-test-key" not in json.dumps(components)
+            # Transcription still works, so the ai-processor as a whole is degraded, and voice is off by the contract.
+            assert components["ai-processor"]["status"] == "degraded"
+            assert (await client.get("/api/v1/features")).json()["voiceInterface"] is False
 
             llm.status = 503
             features = (await client.get("/api/v1/features")).json()
@@ -176,6 +196,7 @@ async def test_redis_down_means_service_down_but_analyses_are_still_saved(tmp_pa
         assert health.json()["status"] == "down"
         assert health.json()["components"]["queue"]["status"] == "down"
         assert health.json()["components"]["database"]["status"] == "healthy"
+        assert health.json()["components"]["websocket-service"]["status"] == "down"
         features = (await client.get("/api/v1/features")).json()
         assert features["realtimeUpdates"] is False
         assert "refresh to see progress" in features["messages"]["realtimeUpdates"]
@@ -203,7 +224,8 @@ async def test_metrics_count_analyses_queue_health_and_requests(tmp_path: Path, 
     assert "oppscout_queue_depth 2.0" in text
     assert "oppscout_workers 0.0" in text
     assert 'oppscout_component_up{component="database"} 1.0' in text
-    assert 'oppscout_component_state{component="ai-processor",state="disabled"} 1.0' in text
+    assert 'oppscout_component_state{component="ai-processor",state="healthy"} 1.0' in text
+    assert 'oppscout_component_up{component="payment-service"} 1.0' in text
     assert 'oppscout_http_requests_total{method="POST",route="/api/v1/analyses",status="202"} 2.0' in text
 
 
@@ -233,8 +255,11 @@ async def test_database_down_is_reported_and_requests_get_503_not_401(tmp_path: 
             health = await client.get("/api/v1/health")
             assert health.status_code == 503
             assert health.json()["components"]["database"]["status"] == "down"
+            # The ledger lives in the database: spend cannot be metered, so payment processing is off too.
+            assert health.json()["components"]["payment-service"]["status"] == "down"
             features = (await client.get("/api/v1/features")).json()
             assert features["analysisSubmission"] is False
+            assert features["paymentProcessing"] is False
             assert "cannot be started or shown" in features["messages"]["analysisSubmission"]
             listed = await client.get("/api/v1/analyses")
             assert listed.status_code == 503

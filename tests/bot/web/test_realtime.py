@@ -232,3 +232,49 @@ async def test_clients_of_two_web_processes_both_receive_one_published_event(web
         await on_first.close()
         await on_second.close()
         second.stop()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_a_connection_with_a_token_receives_its_workspaces_analyses_without_subscribing(
+    web: WebEnv, transport: str
+) -> None:
+    """The contract's client: ``io(URL, {auth: {token}})`` then ``on('analysis-'+id)``, no other step."""
+    workspace = f"rt-rooms-{transport}"
+    listener = Listener()
+    await listener.connect(web.url, await web.token(workspace), transport)
+    try:
+        # Both analyses are created after the connection: it could not have named them.
+        first = await web.analysis(workspace)
+        second = await web.analysis(workspace)
+        stranger = await web.analysis("rt-rooms-stranger")
+        publisher = RedisEventPublisher(web.runtime.redis)
+        await publisher.publish(progress(stranger, 10))
+        await publisher.publish(progress(first, 20))
+        await publisher.publish(
+            CostEvent(analysis_id=second, cost=CostBreakdown(total=Decimal("0.1"), budget=Decimal("0.5")))
+        )
+        name, data = await listener.next()
+        assert (name, data["progress"]["percent"]) == (f"analysis-{first}", 20)
+        name, data = await listener.next()
+        assert name == f"cost-{second}"
+        # Optional fields without a value are left out, never sent as null.
+        assert "warning" not in data and "level" not in data
+        assert listener.received.empty()
+    finally:
+        await listener.close()
+
+
+async def test_a_subscribed_connection_receives_each_event_once(web: WebEnv) -> None:
+    analysis_id = await web.analysis("rt-once")
+    listener = Listener()
+    await listener.connect(web.url, await web.token("rt-once"), "websocket")
+    try:
+        assert (await listener.follow(analysis_id))["ok"] is True
+        publisher = RedisEventPublisher(web.runtime.redis)
+        await publisher.publish(progress(analysis_id, 30))
+        await publisher.publish(NoticeEvent(analysis_id=analysis_id, message="done waiting"))
+        assert (await listener.next())[1]["type"] == "progress"
+        assert (await listener.next())[1]["type"] == "notice"
+        assert listener.received.empty()
+    finally:
+        await listener.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 
 from tests.bot.web.conftest import WebEnv, request_json
@@ -50,7 +52,7 @@ async def test_listing_is_paged_newest_first_and_only_shows_the_callers_workspac
     assert first["nextOffset"] == 2
     second = (await http.get("/api/v1/analyses", params={"limit": 2, "offset": 2}, headers=bearer(token))).json()
     assert [i["analysisId"] for i in second["items"]] == [mine[0]]
-    assert second["nextOffset"] is None
+    assert "nextOffset" not in second  # omitted at the end, never null
     assert second["items"][0]["subreddits"] == ["smallbusiness", "freelance"]
 
 
@@ -114,9 +116,37 @@ async def test_invalid_requests_say_what_to_change(web: WebEnv, http: httpx.Asyn
     assert keywords_not_a_list.json()["message"].startswith("Keywords must be a list")
 
     not_json = await http.post(
-        "/api/v1/analyses", content=b"{not json", headers={**bearer(token), "Content-Type": "application/json"}
+        "/api/v1/analyses",
+        content=b'{"subreddits": ["freelance"]\n "maxCost": 1}',
+        headers={**bearer(token), "Content-Type": "application/json"},
     )
     assert not_json.status_code == 422
+    # Where the JSON breaks, as an editor counts it, not a character offset posing as a field name.
+    assert not_json.json()["details"] == [
+        {"field": "body", "message": "The request body is not valid JSON: Expecting ',' delimiter at line 2, column 2."}
+    ]
+
+
+async def test_each_invalid_field_is_named_with_what_it_takes(web: WebEnv, http: httpx.AsyncClient) -> None:
+    token = await web.token("fields")
+    body = request_json(maxCost="lots")
+    del body["timeRange"]
+    answer = await http.post("/api/v1/analyses", json=body, headers=bearer(token))
+    assert answer.status_code == 422
+    details = {d["field"]: d["message"] for d in answer.json()["details"]}
+    assert details["timeRange"].startswith('timeRange is required: send an object with "start" and "end" dates')
+    assert details["maxCost"].startswith("maxCost must be a number, the budget in USD")
+    assert details["maxCost"].endswith("got 'lots'.")
+    assert answer.json()["message"] == "The request has 2 problems, in timeRange, maxCost; see details for each."
+
+    bad_date = request_json(timeRange={"start": "last tuesday", "end": "2026-01-01T00:00:00Z"})
+    dated = (await http.post("/api/v1/analyses", json=bad_date, headers=bearer(token))).json()
+    assert dated["details"][0]["field"] == "timeRange.start"
+    assert "ISO 8601" in dated["message"]
+
+    page = (await http.get("/api/v1/analyses", params={"limit": 0}, headers=bearer(token))).json()
+    assert page["details"][0]["field"] == "limit"
+    assert page["message"].startswith("limit: Input should be greater than or equal to 1")
 
 
 async def test_bodies_over_the_limit_are_refused_with_413(web: WebEnv, http: httpx.AsyncClient) -> None:
@@ -150,10 +180,23 @@ async def test_progress_jobs_and_queue_of_a_waiting_analysis(web: WebEnv, http: 
     # No worker runs in this module: the user is told why nothing moves.
     assert any("No worker is running" in n for n in progress["notices"])
 
-    assert (await http.get(f"/api/v1/analyses/{analysis_id}/jobs", headers=bearer(token))).json() == []
+    # No stage yet: the field is left out (never null); nothing has been retried.
+    assert "stage" not in progress
+    assert (progress["retryCount"], progress["percent"], progress["stagePercent"]) == (0, 0, 0)
+
+    jobs = (await http.get(f"/api/v1/analyses/{analysis_id}/jobs", headers=bearer(token))).json()
+    # A waiting analysis lists the stage jobs it waits with, each with a date it is expected to end by.
+    assert [(j["type"], j["status"]) for j in jobs] == [
+        ("reddit-collection", "queued"),
+        ("comment-processing", "queued"),
+        ("ai-analysis", "queued"),
+    ]
+    ends = [datetime.fromisoformat(j["estimatedCompletion"]) for j in jobs]
+    assert ends == sorted(ends) and ends[0] > datetime.now(UTC)
     queue = (await http.get(f"/api/v1/analyses/{analysis_id}/queue", headers=bearer(token))).json()
     assert queue["totalWorkers"] == 0
-    assert queue["position"] >= 0
+    assert queue["position"] >= 1, "positions start at 1 for the next in line"
+    assert queue["running"] is False
     assert queue["estimatedWait"] > 0
 
 
