@@ -61,7 +61,7 @@ class Runtime:
         redis = connect_redis(url, settings.queue_name)
         queue = AnalysisQueue(redis, settings.queue_name)
         publisher = RedisEventPublisher(redis)
-        service = AnalysisService(database, queue, publisher)
+        service = AnalysisService(database, queue, publisher, settings=settings)
         return cls(settings, database, redis, url, queue, publisher, service, embedded)
 
     async def close(self) -> None:

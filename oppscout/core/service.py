@@ -23,6 +23,7 @@ from oppscout.core.contract import (
     WorkerJobStatus,
     utcnow,
 )
+from oppscout.core.conversation.commands import StartAnalysis
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
@@ -31,9 +32,12 @@ from oppscout.core.db.repositories.inbound_events import InboundEventRepository
 from oppscout.core.db.repositories.ledger import ledger_totals
 from oppscout.core.db.repositories.stage_jobs import StageJobRepository
 from oppscout.core.db.tables import AnalysisRow
-from oppscout.core.errors import NotFoundError, QueueUnavailableError
+from oppscout.core.errors import InvalidRequestError, NotFoundError, QueueUnavailableError
 from oppscout.core.events import CancelledEvent
 from oppscout.core.ports import AnalysisQueuePort, Notifier
+from oppscout.core.settings import Settings
+from oppscout.core.spend import SpendGovernor
+from oppscout.core.wording import usd
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +56,54 @@ class Submission:
 
 
 class AnalysisService:
-    """Starts, reports on and cancels analyses. Interfaces call this and nothing deeper."""
+    """Starts, reports on and cancels analyses. Interfaces call this and nothing deeper.
 
-    def __init__(self, database: Database, queue: AnalysisQueuePort, notifier: Notifier | None = None) -> None:
+    It is the one way in: every interface (typed chat, slash-command fields, modals, buttons, REST,
+    watches) starts an analysis through ``start``, which applies the same policy in the same order —
+    a repeated idempotency key returns the first analysis, then the per-analysis budget cap, then the
+    monthly spend caps — and words every refusal once.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        queue: AnalysisQueuePort,
+        notifier: Notifier | None = None,
+        *,
+        settings: Settings | None = None,
+        spend: SpendGovernor | None = None,
+    ) -> None:
         self.database = database
         self.queue = queue
         self.notifier = notifier
+        self.settings = settings
+        # Without settings (some tests, tools) no cap applies; every process built by Runtime has them.
+        self.spend = spend if spend is not None else (SpendGovernor(database, settings) if settings else None)
+
+    async def check(self, command: StartAnalysis) -> None:
+        """Raise the AppError that ``start`` would refuse ``command`` with; nothing is saved.
+
+        Adapters call it to refuse privately before they open a public thread; ``start`` checks again.
+        """
+        max_cost = command.request.max_cost
+        if self.settings is not None and max_cost > self.settings.max_cost_cap_usd:
+            raise InvalidRequestError(
+                f"The budget {usd(max_cost)} is above this workspace's cap of "
+                f"{usd(self.settings.max_cost_cap_usd)} per analysis."
+            )
+        if self.spend is not None and not command.caps_checked:
+            await self.spend.check(command.workspace, command.user, max_cost)
+
+    async def start(self, command: StartAnalysis) -> Submission:
+        """Apply the policy, save the analysis, then queue it. Refusals raise an AppError safe to show."""
+        if command.idempotency_key is not None:
+            # A redelivery is answered with what the first delivery started, even if the caps are now used up.
+            async with self.database.unit_of_work() as session:
+                existing = await InboundEventRepository(session).analysis_for(command.idempotency_key)
+            if existing:
+                return Submission(analysis_id=existing, queued=True, duplicate=True)
+        await self.check(command)
+        return await self._save_and_queue(command)
 
     async def submit(
         self,
@@ -67,7 +113,14 @@ class AnalysisService:
         workspace_id: str = "local",
         idempotency_key: str | None = None,
     ) -> Submission:
-        """Save the analysis, then queue it. A repeated ``idempotency_key`` returns the first analysis."""
+        """``start`` with the command's fields as arguments (the same policy applies)."""
+        return await self.start(
+            StartAnalysis(request, thread=thread, workspace_id=workspace_id, idempotency_key=idempotency_key)
+        )
+
+    async def _save_and_queue(self, command: StartAnalysis) -> Submission:
+        request, thread, idempotency_key = command.request, command.thread, command.idempotency_key
+        workspace_id = command.workspace_id
         analysis_id = uuid.uuid4().hex
         platform = thread.platform if thread else "api"
         async with self.database.unit_of_work() as session:
@@ -83,7 +136,7 @@ class AnalysisService:
                     request=request.model_dump(mode="json"),
                     workspace_id=thread.workspace_id if thread else workspace_id,
                     platform=platform,
-                    requested_by=thread.user_id if thread else None,
+                    requested_by=command.user,
                     created_at=utcnow(),
                     progress={},
                 )

@@ -33,10 +33,11 @@ from oppscout.bot.discord.voice import check_limits, voice_attachment
 from oppscout.bot.render.embeds import clip
 from oppscout.core.contract import AnalysisRequest
 from oppscout.core.conversation.chat import describe_status
+from oppscout.core.conversation.commands import StartAnalysis
 from oppscout.core.conversation.dialog import HELP_TEXT, describe, friendly
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.conversations import ThreadRef
-from oppscout.core.errors import InvalidRequestError, NotFoundError
+from oppscout.core.errors import AppError, InvalidRequestError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class DiscordHandlers(ConversationReplies):
                     "keywords": [k for k in (keywords or "").split(",") if k.strip()] or None,
                     "maxCost": max_cost,
                 },
-                context={"max_cost_cap": self.settings.max_cost_cap_usd, "now": now},
+                context={"now": now},
             )
         except ValidationError as error:
             raise InvalidRequestError(f"I can't run that scan: {friendly(error)}") from error
@@ -114,8 +115,12 @@ class DiscordHandlers(ConversationReplies):
         budget: float | None,
     ) -> None:
         """``/scout-scan``: every field given, so it starts at once in a new thread (above the auto-approve budget, after Run)."""
-        # Checked before deferring, so a typo gets a private answer instead of a public thread.
+        # Checked before deferring, so a typo or a refused budget gets a private answer instead of a public
+        # thread; the service checks the same policy again when the scan starts.
         request = self.build_request(subreddits, window_days, keywords, budget)
+        await self.analyses.check(
+            StartAnalysis(request, workspace_id=workspace_of(interaction), user_id=str(interaction.user.id))
+        )
         if not await self._defer_once(interaction):
             return
         header = f"🔎 **{interaction.user.display_name}** started a scan: {describe(request)}"
@@ -129,7 +134,12 @@ class DiscordHandlers(ConversationReplies):
         await self._start_scan(place, request, f"discord:{interaction.id}")
 
     async def _start_scan(self, place: Place, request: AnalysisRequest, key: str) -> None:
-        submission = await self.analyses.submit(request, thread=place.ref, idempotency_key=key)
+        try:
+            submission = await self.analyses.start(StartAnalysis(request, thread=place.ref, idempotency_key=key))
+        except AppError as refused:
+            # The caps may have been used up since the scan was checked: the refusal goes where the scan was.
+            await place.send(refused.message)
+            return
         lines = [f"Starting: {describe(request)}.", *submission_lines(submission)]
         await place.send("\n\n".join(lines))
         await self.start_progress(place, submission)

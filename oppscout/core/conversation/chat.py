@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from oppscout.core.contract import AnalysisResponse, AnalysisStatus
+from oppscout.core.conversation.commands import StartAnalysis
 from oppscout.core.conversation.dialog import CreateWatch, Dialog, RunAnalysis, SimpleAction
 from oppscout.core.conversation.interpreter import Interpretation, RequestInterpreter, needs_llm
 from oppscout.core.conversation.parser import Intent, ParsedMessage
@@ -24,6 +25,7 @@ from oppscout.core.subreddit_names import SubredditResolver, SubredditState
 from oppscout.core.watches.commands import WatchCommands
 from oppscout.core.watches.models import WatchSpec
 from oppscout.core.watches.service import WatchService
+from oppscout.core.wording import plural, usd
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +56,8 @@ def describe_status(response: AnalysisResponse) -> str:
         )
     if response.status == AnalysisStatus.COMPLETED and response.results:
         n = len(response.results.opportunities)
-        return (
-            f"Your analysis of {subs} is complete with {n} opportunities. Spent ${response.cost_breakdown.total:.4f}."
-        )
+        found = plural(n, "opportunity") if n else "no opportunities"
+        return f"Your analysis of {subs} is complete with {found}. Spent {usd(response.cost_breakdown.total)}."
     if response.status == AnalysisStatus.FAILED:
         return f"Your analysis of {subs} failed: {response.metadata.error}"
     return f"Your analysis of {subs} is {response.status.value}."
@@ -143,22 +144,24 @@ class ChatService:
             new_state = {**new_state, "parse_cost": str(parse_cost)}
         async with self.database.unit_of_work() as session:
             await ConversationRepository(session).save_state(conversation_id, new_state)
-        outcome = ChatOutcome(messages=[*name_notes, *reply.messages], parsed=reply.parsed)
+        run = reply.action if isinstance(reply.action, RunAnalysis) else None
+        # "Starting: …" is said only once the service has accepted the request; a refusal replaces it.
+        said = [m for m in reply.messages if run is None or m != run.announcement]
+        outcome = ChatOutcome(messages=[*name_notes, *said], parsed=reply.parsed)
         outcome.parse_cost = reading.cost if reading else Decimal("0")
         try:
-            if isinstance(reply.action, RunAnalysis) and self.spend is not None:
-                # The monthly caps are checked before anything is queued; the refusal says what is left.
-                await self.spend.check(thread.workspace_id, thread.user_id, reply.action.request.max_cost)
             if isinstance(reply.action, CreateWatch):
                 outcome.messages.append(await self._create_watch(thread, reply.action))
-            elif isinstance(reply.action, RunAnalysis):
-                outcome.submission = await self.analyses.submit(
-                    reply.action.request, thread=thread, idempotency_key=idempotency_key
+            elif run is not None:
+                outcome.submission = await self.analyses.start(
+                    StartAnalysis(run.request, thread=thread, idempotency_key=idempotency_key)
                 )
+                if run.announcement:
+                    outcome.messages.append(run.announcement)
                 if not outcome.submission.queued and outcome.submission.message:
                     outcome.messages.append(outcome.submission.message)
                 if parse_cost and not outcome.submission.duplicate:
-                    await self._charge_parse(outcome.submission.analysis_id, conversation_id, parse_cost, reply.action)
+                    await self._charge_parse(outcome.submission.analysis_id, conversation_id, parse_cost, run)
             elif isinstance(reply.action, SimpleAction):
                 await self._simple(reply.action.intent, latest, outcome, thread)
         except AppError as error:

@@ -24,6 +24,7 @@ from oppscout.core.conversation.subreddit_names import answer_subreddits
 from oppscout.core.costs import PriceTable
 from oppscout.core.errors import BudgetExceededError
 from oppscout.core.settings import Settings
+from oppscout.core.wording import usd
 
 YES = re.compile(
     r"^\s*(y|yes|yep|yeah|yup|sure|ok|okay|go|go ahead|go for it|run|run it|run it once|do it|start|"
@@ -47,9 +48,10 @@ HELP_TEXT = (
 
 @dataclass
 class RunAnalysis:
-    """Start this request."""
+    """Start this request; ``announcement`` is said only once the service has accepted it."""
 
     request: AnalysisRequest
+    announcement: str = ""
 
 
 @dataclass
@@ -177,7 +179,7 @@ class Dialog:
             defaults.append(f"the last {self.settings.default_window_days} days")
         if "max_cost" not in draft:
             draft["max_cost"] = str(self.settings.default_max_cost_usd)
-            defaults.append(f"a ${self.settings.default_max_cost_usd} budget")
+            defaults.append(f"a {usd(self.settings.default_max_cost_usd)} budget")
         try:
             request = AnalysisRequest.model_validate(
                 {
@@ -202,7 +204,8 @@ class Dialog:
             self.confirm_always or confirm or bool(watch) or request.max_cost > self.settings.auto_approve_usd
         )
         if (confirmed or not needs_confirm) and not watch:
-            return Reply([" ".join([f"Starting: {describe(request)}.", *notes])], RunAnalysis(request)), {}
+            announcement = " ".join([f"Starting: {describe(request)}.", *notes])
+            return Reply([announcement], RunAnalysis(request, announcement)), {}
         est = self.estimate(request)
         saved = strip_defaults(draft, defaults)
         if watch:
@@ -220,7 +223,7 @@ class Dialog:
                 return Reply([], action), {}
             monthly = request.max_cost if budget_said else self.settings.watch_default_monthly_budget_usd
             lines = [
-                f"I understood a watch: {describe_watch(request, watch)}, with a budget of ${monthly} a month.",
+                f"I understood a watch: {describe_watch(request, watch)}, with a budget of {usd(monthly)} a month.",
                 *notes[1 if defaults else 0 :],
                 "Set it up? (yes / edit … / cancel)",
             ]
@@ -298,7 +301,7 @@ def describe(request: AnalysisRequest) -> str:
     days = request.time_range.days
     window = f"last {round(days)} days" if days >= 1 else f"last {round(days * 24)} hours"
     about = f" about {', '.join(request.keywords)}" if request.keywords else ""
-    return f"{subs}{about}, {window}, budget ${request.max_cost}"
+    return f"{subs}{about}, {window}, budget {usd(request.max_cost)}"
 
 
 def describe_watch(request: AnalysisRequest, watch: dict[str, Any]) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from oppscout.bot.discord.handlers import ALREADY_ANSWERED
 from oppscout.bot.discord.scans import EXPIRED
 from oppscout.core.contract import AnalysisStatus
 from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.spend import SpendGovernor
 from tests.bot.discord.conftest import GUILD_ID, USER_ID, Gateway
 from tests.bot.discord.helpers import custom_ids, texts, with_button
 
@@ -244,4 +246,25 @@ async def test_a_cancelled_or_expired_scan_confirmation_starts_nothing(gateway: 
     await gateway.settle()
     followup = server.calls("POST", f"/webhooks/900000000000000002/{click['token']}")[0].json
     assert followup["content"] == EXPIRED
+    assert await analyses(gateway) == []
+
+
+async def test_every_discord_way_in_meets_the_same_monthly_cap(gateway: Gateway) -> None:
+    server = gateway.server
+    await SpendGovernor(gateway.runtime.database, gateway.runtime.settings).set_caps(
+        str(GUILD_ID), workspace_monthly=Decimal("0.10"), user_monthly=None
+    )
+    refusal = "That needs a budget of $0.50, but this workspace has only $0.10 left of its $0.10 cap"
+    scan = gateway.command("scout-scan", {"subreddits": "smallbusiness", "budget": 0.5})
+    reply = await answer(gateway, scan)
+    # Refused privately, before any thread is opened.
+    assert str(reply["content"]).startswith(refusal)
+    assert int(str(reply["flags"])) & 64
+    assert server.threads() == []
+    typed = gateway.command("scout", {"request": "r/smallbusiness about invoicing, budget $0.50"})
+    await gateway.settle()
+    thread = (await server.wait_for(server.threads))[0]
+    await server.wait_for(lambda: any(refusal in t for t in texts(server, int(thread["id"]))))
+    assert not any(t.startswith("Starting") for t in texts(server, int(thread["id"])))
+    assert typed["token"]
     assert await analyses(gateway) == []
