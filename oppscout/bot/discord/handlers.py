@@ -33,8 +33,9 @@ from oppscout.bot.discord.voice import check_limits, voice_attachment
 from oppscout.bot.render.embeds import clip
 from oppscout.core.contract import AnalysisRequest
 from oppscout.core.conversation.chat import describe_status
-from oppscout.core.conversation.commands import StartAnalysis
+from oppscout.core.conversation.commands import Cancel, Confirm, StartAnalysis
 from oppscout.core.conversation.dialog import HELP_TEXT, describe, friendly
+from oppscout.core.conversation.state import FormFields
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.errors import AppError, InvalidRequestError, NotFoundError
@@ -274,7 +275,8 @@ class DiscordHandlers(ConversationReplies):
     async def confirm(self, interaction: discord.Interaction[Any], action: str, owner: int) -> None:
         """Run, Edit or Cancel the request awaiting confirmation; a second click does nothing."""
         if action == "edit":
-            await interaction.response.send_modal(EditModal(owner))
+            form = (await self.chat.dialog_state(self._button_ref(interaction, owner))).form()
+            await interaction.response.send_modal(EditModal(owner, form))
             return
         message_id = interaction.message.id if interaction.message else interaction.id
         if not await self.first_time(f"discord:confirm:{message_id}"):
@@ -283,19 +285,19 @@ class DiscordHandlers(ConversationReplies):
         # Taking the buttons away is the acknowledgement, and shows everyone the choice was made.
         await interaction.response.edit_message(view=None)
         ref = self._button_ref(interaction, owner)
-        outcome = await self.chat.handle(
-            ref, "yes" if action == "run" else "cancel", idempotency_key=f"discord:{interaction.id}"
-        )
+        command = Confirm() if action == "run" else Cancel()
+        outcome = await self.chat.command(ref, command, idempotency_key=f"discord:{interaction.id}")
         await self.reply(Place(ref, messageable(interaction.channel), interaction.user, interaction), outcome, ref)
 
-    async def edit_submitted(self, interaction: discord.Interaction[Any], change: str, owner: int) -> None:
-        """The Edit form: the change goes to the dialog, which confirms again."""
+    async def edit_submitted(self, interaction: discord.Interaction[Any], form: FormFields, owner: int) -> None:
+        """The Edit form: its fields go to the dialog as an ``EditDraft``, and the request is confirmed again."""
+        edit = form.command()  # a field that cannot be read is answered privately, the buttons stay
         if interaction.message is not None:
             await interaction.response.edit_message(view=None)
         else:
             await interaction.response.defer()
         ref = self._button_ref(interaction, owner)
-        outcome = await self.chat.handle(ref, f"edit {change}", idempotency_key=f"discord:{interaction.id}")
+        outcome = await self.chat.command(ref, edit, idempotency_key=f"discord:{interaction.id}")
         await self.reply(Place(ref, messageable(interaction.channel), interaction.user, interaction), outcome, ref)
 
     async def vote(self, interaction: discord.Interaction[Any], analysis_id: str, rank: int, vote: str) -> None:

@@ -266,23 +266,6 @@ def modal_values(view_state: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-def modal_message(values: dict[str, str]) -> str:
-    """The modal's fields as the sentence the dialog understands when editing ("edit r/a about x, …")."""
-    parts = []
-    subs = [
-        s.strip().removeprefix("r/").removeprefix("/r/") for s in values.get("subreddits", "").replace(",", " ").split()
-    ]
-    if subs:
-        parts.append(" ".join(f"r/{s}" for s in subs if s))
-    if values.get("keywords"):
-        parts.append(f"about {values['keywords']}")
-    if values.get("days"):
-        parts.append(f"last {values['days']} days")
-    if values.get("budget"):
-        parts.append(f"budget ${values['budget'].lstrip('$')}")
-    return "edit " + ", ".join(parts)
-
-
 @dataclass(frozen=True)
 class HomeAnalysis:
     """One line of App Home's recent analyses."""

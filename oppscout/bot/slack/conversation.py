@@ -18,6 +18,7 @@ from oppscout.bot.slack.poster import SlackPoster
 from oppscout.bot.slack.workspaces import SlackWorkspaces
 from oppscout.core.contract import AnalysisStatus
 from oppscout.core.conversation.chat import ChatOutcome, ChatService
+from oppscout.core.conversation.commands import Cancel, Confirm, EditDraft
 from oppscout.core.conversation.dialog import HELP_TEXT
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
@@ -112,10 +113,12 @@ class SlackConversations:
             ref, audio, filename=str(clip.get("name") or "clip"), idempotency_key=f"slack:{key}"
         )
 
-    async def turn(self, ref: ThreadRef, text: str, *, key: str) -> ChatOutcome:
-        """One dialog turn from a button or the Edit modal, answered in the thread."""
+    async def turn(self, ref: ThreadRef, command: EditDraft | Confirm | Cancel, *, key: str) -> ChatOutcome:
+        """One typed command from a button or the Edit modal, answered in the thread."""
         try:
-            outcome = await self.chat.handle(ref, text, idempotency_key=f"slack:{key}")
+            outcome = await self.chat.command(ref, command, idempotency_key=f"slack:{key}")
+        except AppError as error:
+            outcome = ChatOutcome(messages=[error.message])
         except Exception:
             log.exception("Slack turn failed", extra={"thread": ref.thread_id})
             outcome = ChatOutcome(messages=[APOLOGY])
@@ -125,7 +128,7 @@ class SlackConversations:
     async def reply(self, ref: ThreadRef, outcome: ChatOutcome) -> None:
         """Post the outcome's messages in the thread; the last gets Run/Edit/Cancel when a yes is awaited."""
         poster = await self.poster(ref.workspace_id)
-        confirming = (await self.state(ref) or {}).get("phase") == "confirming"
+        confirming = (await self.chat.dialog_state(ref)).confirming
         for index, text in enumerate(outcome.messages):
             last = index == len(outcome.messages) - 1
             blocks = confirmation_blocks(text) if confirming and last else message_blocks(text)

@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from oppscout.core.contract import AnalysisResponse, AnalysisStatus
-from oppscout.core.conversation.commands import StartAnalysis
-from oppscout.core.conversation.dialog import CreateWatch, Dialog, RunAnalysis, SimpleAction
+from oppscout.core.conversation.commands import Cancel, Confirm, EditDraft, StartAnalysis
+from oppscout.core.conversation.dialog import CreateWatch, Dialog, Reply, RunAnalysis, SimpleAction
 from oppscout.core.conversation.interpreter import Interpretation, RequestInterpreter, needs_llm
 from oppscout.core.conversation.parser import Intent, ParsedMessage
+from oppscout.core.conversation.state import DialogState
 from oppscout.core.conversation.subreddit_names import FuzzyName
 from oppscout.core.conversation.vocabulary import load_vocabulary
 from oppscout.core.db.database import Database
@@ -138,6 +139,41 @@ class ChatService:
         parsed, reading = await self._read(text, state, known)
         name_notes = await self._check_names(parsed)
         reply, new_state = self.dialog.handle(text, state, voice=voice, known_subreddits=known, parsed=parsed)
+        outcome = await self._act(
+            thread, reply, state, new_state, conversation_id, latest, idempotency_key, reading=reading
+        )
+        outcome.messages[:0] = name_notes
+        return outcome
+
+    async def command(
+        self, thread: ThreadRef, command: EditDraft | Confirm | Cancel, *, idempotency_key: str | None = None
+    ) -> ChatOutcome:
+        """Carry out a typed command from a button or form (Run, Cancel, the Edit form's fields)."""
+        async with self.database.unit_of_work() as session:
+            conversation = await ConversationRepository(session).open(thread)
+            state, conversation_id, latest = dict(conversation.state), conversation.id, conversation.analysis_id
+        reply, new_state = self.dialog.apply(command, state)
+        return await self._act(thread, reply, state, new_state, conversation_id, latest, idempotency_key)
+
+    async def dialog_state(self, thread: ThreadRef) -> DialogState:
+        """Where the thread's dialog stands (idle for a thread never seen)."""
+        async with self.database.unit_of_work() as session:
+            conversation = await ConversationRepository(session).open(thread)
+            return DialogState.of(conversation.state)
+
+    async def _act(
+        self,
+        thread: ThreadRef,
+        reply: Reply,
+        state: dict[str, Any],
+        new_state: dict[str, Any],
+        conversation_id: int,
+        latest: str | None,
+        idempotency_key: str | None,
+        *,
+        reading: Interpretation | None = None,
+    ) -> ChatOutcome:
+        """Keep the new state, then do what the dialog decided: start, set up a watch, report or cancel."""
         # What reading messages with the LLM cost is charged to the analysis they lead to.
         parse_cost = Decimal(str(state.get("parse_cost", "0"))) + (reading.cost if reading else Decimal("0"))
         if parse_cost and new_state and not isinstance(reply.action, RunAnalysis):
@@ -147,7 +183,7 @@ class ChatService:
         run = reply.action if isinstance(reply.action, RunAnalysis) else None
         # "Starting: …" is said only once the service has accepted the request; a refusal replaces it.
         said = [m for m in reply.messages if run is None or m != run.announcement]
-        outcome = ChatOutcome(messages=[*name_notes, *said], parsed=reply.parsed)
+        outcome = ChatOutcome(messages=said, parsed=reply.parsed)
         outcome.parse_cost = reading.cost if reading else Decimal("0")
         try:
             if isinstance(reply.action, CreateWatch):
@@ -166,7 +202,7 @@ class ChatService:
                 await self._simple(reply.action.intent, latest, outcome, thread)
         except AppError as error:
             outcome.messages.append(error.message)
-        if parse_cost and not new_state and not isinstance(reply.action, RunAnalysis):
+        if parse_cost and not new_state and run is None:
             log.info("LLM parse cost of a dropped request: $%s", parse_cost)
         return outcome
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from oppscout.core.analysis.synthesis import synthesis_range
 from oppscout.core.contract import AnalysisRequest, utcnow
+from oppscout.core.conversation.commands import Cancel, Confirm, EditDraft
 from oppscout.core.conversation.estimate import Estimate, VolumeHint, estimate
 from oppscout.core.conversation.parser import Intent, ParsedMessage, parse
 from oppscout.core.conversation.subreddit_names import answer_subreddits
@@ -34,6 +35,7 @@ YES = re.compile(
 NO = re.compile(r"^\s*(n|no|nope|cancel|stop|never ?mind|forget it|abort|don't|do not)\b", re.I)
 EDIT = re.compile(r"^\s*(edit|change|make it|actually|instead|but)\b[:,]?\s*", re.I)
 DROPPED = "OK, dropped it. Nothing was run or charged."
+NOTHING_TO_CONFIRM = "There is nothing waiting for a yes in this conversation any more; ask me again to start one."
 ASK_SUBREDDITS = "Which subreddits should I look at? For example: r/smallbusiness r/freelance"
 
 HELP_TEXT = (
@@ -169,6 +171,28 @@ class Dialog:
         reply.parsed = parsed
         return reply, new_state
 
+    def apply(self, command: EditDraft | Confirm | Cancel, state: dict[str, Any]) -> tuple[Reply, dict[str, Any]]:
+        """Answer a typed command (a button or a form) given the thread's state; nothing is parsed.
+
+        A form's fields replace the draft's, and the request is confirmed again with its new estimate.
+        """
+        phase = state.get("phase", "idle")
+        draft: dict[str, Any] = dict(state.get("draft", {})) if phase != "idle" else {}
+        if isinstance(command, Cancel):
+            if phase in ("confirming", "clarifying"):
+                return Reply([DROPPED]), {}
+            return Reply(action=SimpleAction(Intent.CANCEL)), state
+        if isinstance(command, Confirm):
+            if phase != "confirming":
+                return Reply([NOTHING_TO_CONFIRM]), state
+            return self._build(draft, confirmed=True, confirm=True)
+        if phase == "idle":
+            return Reply([NOTHING_TO_CONFIRM]), state
+        draft = edited(draft, command, self.now())
+        if not draft.get("subreddits"):
+            return Reply([ASK_SUBREDDITS]), {"phase": "clarifying", "draft": draft, "confirm": True}
+        return self._build(draft, confirmed=False, confirm=True)
+
     def _build(self, draft: dict[str, Any], *, confirmed: bool, confirm: bool) -> tuple[Reply, dict[str, Any]]:
         now = self.now()
         draft = dict(draft)
@@ -281,6 +305,24 @@ def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:
             "cadence": parsed.cadence.label if parsed.cadence else None,
             "cadence_hours": parsed.cadence.hours if parsed.cadence else None,
         }
+    return merged
+
+
+def edited(draft: dict[str, Any], edit: EditDraft, now: datetime) -> dict[str, Any]:
+    """The draft with the form's fields laid over it, each taken as given."""
+    merged = dict(draft)
+    if edit.subreddits is not None:
+        merged["subreddits"] = list(edit.subreddits)
+        merged["resolved"] = []
+    if edit.keywords is not None:
+        if edit.keywords:
+            merged["keywords"] = list(edit.keywords)
+        else:
+            merged.pop("keywords", None)
+    if edit.days is not None:
+        merged["start"], merged["end"] = (now - timedelta(days=edit.days)).isoformat(), now.isoformat()
+    if edit.max_cost is not None:
+        merged["max_cost"] = str(edit.max_cost)
     return merged
 
 

@@ -156,10 +156,13 @@ async def test_edit_button_opens_a_form_and_the_change_is_confirmed_again(gatewa
         {
             "custom_id": modal["data"]["custom_id"],
             "components": [
-                {
-                    "type": 1,
-                    "components": [{"type": 4, "custom_id": "oppscout:edit:change", "value": "budget $3"}],
-                }
+                {"type": 1, "components": [{"type": 4, "custom_id": f"oppscout:edit:{name}", "value": value}]}
+                for name, value in (
+                    ("subreddits", "r/smallbusiness"),
+                    ("keywords", "$5 tools, late payments in 2 weeks"),
+                    ("days", "30"),
+                    ("budget", "3"),
+                )
             ],
         },
         channel=server.channels[int(question["channel_id"])],
@@ -174,8 +177,11 @@ async def test_edit_button_opens_a_form_and_the_change_is_confirmed_again(gatewa
             and "$3" in str(with_button(server, "oppscout:confirm:run")[0]["content"])
         )
     )
-    # The old question lost its buttons; the new one asks about the $3 budget.
+    # The old question lost its buttons; the new one asks about the $3 budget, and the fields stayed
+    # fields: "$5" is part of a keyword, "in 2 weeks" does not change the window.
     assert custom_ids(server.messages[int(question["id"])]) == []
+    new_question = with_button(server, "oppscout:confirm:run")[0]["content"]
+    assert "about $5 tools, late payments in 2 weeks, last 30 days, budget $3.00" in new_question
     assert await analyses(gateway) == []
 
 
