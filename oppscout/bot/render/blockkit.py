@@ -14,6 +14,7 @@ from typing import Any
 
 from oppscout.bot.render.text import cost_line, coverage_line, progress_line, queue_line
 from oppscout.core.contract import AnalysisStatus, CostBreakdown, Opportunity, OpportunityResults, ProgressUpdate
+from oppscout.core.wording import usd
 
 Block = dict[str, Any]
 
@@ -288,10 +289,11 @@ def home_view(recent: Sequence[HomeAnalysis], spend: str, watches: Sequence[str]
     ]
     lines = [
         f"• `{a.analysis_id[:8]}` {escape(', '.join(f'r/{s}' for s in a.subreddits))} — {a.status.value}, "
-        f"${a.spent:.4f} · {a.created}"
+        f"{usd(a.spent)} · {a.created}"
         for a in recent
     ]
     blocks += section("*Recent analyses*\n" + ("\n".join(lines) if lines else "None yet. Try `/scout` in a channel."))
-    blocks.append(context("Ask with `/scout <request>`, by mentioning me, in a DM, or with a voice clip."))
+    # "<request>" unescaped would be read by Slack as a link and vanish.
+    blocks.append(context(escape("Ask with `/scout <request>`, by mentioning me, in a DM, or with a voice clip.")))
     # App Home allows 100 blocks; sections are few, so this only guards against a surprise.
     return {"type": "home", "blocks": blocks[:100]}

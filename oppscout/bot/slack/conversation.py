@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import Any
 
 from oppscout.bot.render.blockkit import confirmation_blocks, message_blocks, progress_blocks, queued_text
 from oppscout.bot.slack.audio import AudioFetcher, audio_file
+from oppscout.bot.slack.markup import decode
 from oppscout.bot.slack.poster import SlackPoster
 from oppscout.bot.slack.workspaces import SlackWorkspaces
 from oppscout.core.contract import AnalysisStatus
@@ -30,15 +30,14 @@ from oppscout.core.service import AnalysisService
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-MENTION = re.compile(r"<@[A-Z0-9]+>\s*[:,]?\s*")
 # How long a queued analysis's place in line is kept current; past that the worker's events take over.
 MAX_QUEUE_FOLLOW_SECONDS = 3600.0
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a minute."
 
 
-def strip_mentions(text: str) -> str:
-    """The message without ``<@U…>`` mentions of the bot or anyone else."""
-    return MENTION.sub("", text).strip()
+def plain_text(text: str) -> str:
+    """What the person typed: Slack's markup decoded, mentions (and the ":" after one) removed."""
+    return decode(text).lstrip(":,; ").strip()
 
 
 class SlackConversations:
@@ -90,10 +89,10 @@ class SlackConversations:
             clip = audio_file(files)
             if clip is not None and self.fetcher is not None:
                 outcome = await self._voice(ref, clip, key)
-            elif not strip_mentions(text):
+            elif not plain_text(text):
                 outcome = ChatOutcome(messages=[HELP_TEXT])
             else:
-                outcome = await self.chat.handle(ref, strip_mentions(text), idempotency_key=f"slack:{key}")
+                outcome = await self.chat.handle(ref, plain_text(text), idempotency_key=f"slack:{key}")
         except AppError as error:
             outcome = ChatOutcome(messages=[error.message])
         except Exception:  # the user gets a short apology, never silence or a stack trace
