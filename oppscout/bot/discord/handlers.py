@@ -26,7 +26,7 @@ from oppscout.bot.discord.places import (
     place_for_message,
     ref_for_channel,
 )
-from oppscout.bot.discord.replies import ConversationReplies, submission_lines
+from oppscout.bot.discord.replies import ConversationReplies, DiscordTransport, submission_lines
 from oppscout.bot.discord.scans import EXPIRED, PendingScans, needs_confirmation, scan_view
 from oppscout.bot.discord.views import EditModal
 from oppscout.bot.discord.voice import check_limits, voice_attachment
@@ -285,6 +285,7 @@ class DiscordHandlers(ConversationReplies):
         # Taking the buttons away is the acknowledgement, and shows everyone the choice was made.
         await interaction.response.edit_message(view=None)
         ref = self._button_ref(interaction, owner)
+        self.threads.forget_question(ref)
         command = Confirm() if action == "run" else Cancel()
         outcome = await self.chat.command(ref, command, idempotency_key=f"discord:{interaction.id}")
         await self.reply(Place(ref, messageable(interaction.channel), interaction.user, interaction), outcome, ref)
@@ -297,6 +298,7 @@ class DiscordHandlers(ConversationReplies):
         else:
             await interaction.response.defer()
         ref = self._button_ref(interaction, owner)
+        self.threads.forget_question(ref)
         outcome = await self.chat.command(ref, edit, idempotency_key=f"discord:{interaction.id}")
         await self.reply(Place(ref, messageable(interaction.channel), interaction.user, interaction), outcome, ref)
 
@@ -336,6 +338,8 @@ class DiscordHandlers(ConversationReplies):
                 audio = await voice.read()
                 outcome = await self.chat.handle_voice(ref, audio, filename=voice.filename, idempotency_key=key)
         else:
+            # Typed text moves the conversation on: an open question's buttons must not start it later.
+            await self.threads.retire_question(DiscordTransport(place), ref)
             outcome = await self.chat.handle(ref, text or "help", idempotency_key=key)
         await self.reply(place, outcome, ref)
 
