@@ -41,6 +41,16 @@ def usd(value: Decimal | float | int | str) -> str:
     return f"${amount.quantize(CENT, rounding=ROUND_HALF_UP):,}"
 
 
-def no_opportunities(where: str) -> str:
-    """The heading of a result with nothing in it: says so instead of "Top opportunities in …"."""
-    return f"No opportunities found in {where}: nothing in that window stood out as a problem people want solved."
+EMPTY_RESULT = (
+    "Nothing in that window stood out as a problem people want solved. Try a longer window or fewer keywords."
+)
+"""What an analysis that found nothing says under its heading."""
+
+
+def opportunities_heading(count: int, where: str) -> str:
+    """The heading of a summary, honest about how many were found: none, one, or the top ones."""
+    if count == 0:
+        return f"No opportunities found in {where}"
+    if count == 1:
+        return f"1 opportunity in {where}"
+    return f"Top opportunities in {where}"

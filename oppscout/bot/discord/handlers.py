@@ -56,6 +56,8 @@ MENTION = re.compile(r"<@!?\d+>")
 SPLIT = re.compile(r"[\s,;]+")
 AUTOCOMPLETE_HISTORY = 50
 MAX_CHOICES = 25
+MAX_CHOICE_CHARS = 100  # Discord's limit on an autocomplete choice's name and value
+NOT_YOURS = "This is {name}'s request: only they can run, edit or cancel it. Ask me with `/scout` for your own."
 
 
 def split_names(text: str) -> list[str]:
@@ -147,6 +149,9 @@ class DiscordHandlers(ConversationReplies):
 
     async def confirm_scan(self, interaction: discord.Interaction[Any], token: str, action: str) -> None:
         """Run or Cancel a scan that waited for confirmation; a second click does nothing."""
+        waiting = self.pending_scans.peek(token)
+        if waiting is not None and await self._not_owner(interaction, int(waiting.ref.user_id)):
+            return
         message_id = interaction.message.id if interaction.message else interaction.id
         if not await self.first_time(f"discord:confirm:{message_id}"):
             await interaction.response.send_message(ALREADY_ANSWERED, ephemeral=True)
@@ -183,8 +188,10 @@ class DiscordHandlers(ConversationReplies):
         prefix = ", ".join(done)
         values = []
         for key, name in known.items():
-            if key.startswith(partial) and key not in chosen:
-                values.append(f"{prefix}, {name}" if prefix else name)
+            value = f"{prefix}, {name}" if prefix else name
+            # Discord refuses the whole answer ("Loading options failed") if one choice passes 100 characters.
+            if key.startswith(partial) and key not in chosen and len(value) <= MAX_CHOICE_CHARS:
+                values.append(value)
         return values[:MAX_CHOICES]
 
     async def analysis_choices(self, interaction: discord.Interaction[Any], current: str) -> list[tuple[str, str]]:
@@ -198,12 +205,17 @@ class DiscordHandlers(ConversationReplies):
             if row.requested_by != str(interaction.user.id) or not row.id.startswith(current.strip().lower()):
                 continue
             subs = ", ".join(f"r/{s}" for s in row.request.get("subreddits", []))
-            choices.append((f"{subs} · {row.status} · {row.created_at:%b %d %H:%M} UTC", row.id))
+            when = f" · {row.status} · {row.created_at:%b %d %H:%M} UTC"
+            choices.append((clip(subs, MAX_CHOICE_CHARS - len(when)) + when, row.id))
         return choices[:MAX_CHOICES]
 
     async def _deferred_target(self, interaction: discord.Interaction[Any], given: str | None) -> str | None:
-        """Defer, then find the analysis a command is about; None on a repeated interaction or none (user told)."""
-        if not await self._defer_once(interaction):
+        """Defer privately, then find the analysis a command is about; None on a repeat or none (user told).
+
+        Status and cancel answer only the asker; a cancel reaches the thread itself through its progress
+        message, which the cancellation ends for everyone to see.
+        """
+        if not await self._defer_once(interaction, ephemeral=True):
             return None
         target = await self._target(interaction, given)
         if target is None:
@@ -232,7 +244,7 @@ class DiscordHandlers(ConversationReplies):
         if target is None:
             return
         response = await self.analyses.get(target, workspace_id=workspace_of(interaction))
-        await self.answer(interaction, describe_status(response))
+        await self.answer(interaction, describe_status(response), ephemeral=True)
 
     async def cancel(self, interaction: discord.Interaction[Any], analysis: str | None) -> None:
         """``/scout-cancel``: stop the analysis of this thread, or the user's latest here, or one by id."""
@@ -241,7 +253,7 @@ class DiscordHandlers(ConversationReplies):
             return
         # Checks the analysis belongs to this server before anything is cancelled.
         await self.analyses.get(target, workspace_id=workspace_of(interaction))
-        await self.answer(interaction, await self.analyses.cancel(target))
+        await self.answer(interaction, await self.analyses.cancel(target), ephemeral=True)
 
     async def _say(self, interaction: discord.Interaction[Any], text: str) -> None:
         if not await self._defer_once(interaction):
@@ -272,8 +284,19 @@ class DiscordHandlers(ConversationReplies):
             raise NotFoundError("I can't see this channel.")
         return ref_for_channel(interaction.channel, guild_id=interaction.guild_id, user_id=owner)
 
+    async def _not_owner(self, interaction: discord.Interaction[Any], owner: int) -> bool:
+        """Tell someone pressing another person's Run / Edit / Cancel, privately, that it is not theirs."""
+        if not self.settings.discord_buttons_owner_only or interaction.user.id == owner:
+            return False
+        member = interaction.guild.get_member(owner) if interaction.guild is not None else None
+        name = member.display_name if member is not None else f"<@{owner}>"
+        await interaction.response.send_message(NOT_YOURS.format(name=name), ephemeral=True)
+        return True
+
     async def confirm(self, interaction: discord.Interaction[Any], action: str, owner: int) -> None:
         """Run, Edit or Cancel the request awaiting confirmation; a second click does nothing."""
+        if await self._not_owner(interaction, owner):
+            return
         if action == "edit":
             form = (await self.chat.dialog_state(self._button_ref(interaction, owner))).form()
             await interaction.response.send_modal(EditModal(owner, form))

@@ -90,14 +90,15 @@ class ConversationReplies:
         log.info("ignoring repeated interaction %s", interaction.id)
         return False
 
-    async def _defer_once(self, interaction: discord.Interaction[Any]) -> bool:
+    async def _defer_once(self, interaction: discord.Interaction[Any], *, ephemeral: bool = False) -> bool:
         """Acknowledge at once (Discord allows 3 seconds), then make sure the interaction is new.
 
         Deferring comes first so that the database is never between the user and the 3-second
         limit. A replayed interaction is refused by Discord (40060) and ends here quietly.
         """
         try:
-            await interaction.response.defer(thinking=True)
+            # A private answer needs a private defer: follow-ups of a public defer show to everyone.
+            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         except discord.HTTPException as error:
             if error.code == INTERACTION_ALREADY_ACKNOWLEDGED:
                 log.info("interaction %s was already acknowledged", interaction.id)

@@ -1,12 +1,20 @@
-"""``oppscout bot`` for Discord: connect to the gateway and serve until stopped."""
+"""``oppscout bot`` for Discord: connect to the gateway and serve until stopped.
+
+Start-up waits out an unreachable gateway with growing pauses instead of exiting: discord.py
+reconnects by itself once it has connected, but not before its first connection.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
+import aiohttp
 import discord
+from discord.backoff import ExponentialBackoff
 
-from oppscout.bot.discord.app import ScoutBot, use_api_base
+from oppscout.bot.discord.app import ScoutBot, use_api_base, use_gateway
 from oppscout.bot.discord.handlers import DiscordHandlers
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.errors import AppError
@@ -14,13 +22,47 @@ from oppscout.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+# What an unreachable or failing gateway raises on the first connection.
+UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.GatewayNotFound, discord.ConnectionClosed)
+
 
 def build_bot(runtime: Runtime, chat: ChatService) -> ScoutBot:
-    """The bot wired to this process's services, with discord.py pointed at the configured API."""
+    """The bot wired to this process's services, with discord.py pointed at the configured API and gateway."""
     settings = runtime.settings
     use_api_base(settings.discord_api_base_url)
+    use_gateway(settings.discord_gateway_url)
     handlers = DiscordHandlers(settings, chat, runtime.service, runtime.database)
     return ScoutBot(handlers, sync_commands=settings.discord_sync_commands)
+
+
+def _unreachable(bot: discord.Client, error: BaseException) -> bool:
+    if isinstance(error, discord.LoginFailure | discord.PrivilegedIntentsRequired):
+        return False
+    if isinstance(error, UNREACHABLE):
+        return True
+    # discord.py's reconnect path reads the previous socket's sequence; before the first connection there is
+    # none, so an unreachable gateway surfaces as this AttributeError. Only then is it a connection failure.
+    return isinstance(error, AttributeError) and bot.ws is None
+
+
+async def connect_with_retries(
+    bot: discord.Client,
+    *,
+    max_delay: float,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """Connect to the gateway (after ``login``) and serve; retry the first connection with capped backoff."""
+    backoff = ExponentialBackoff(base=1)
+    while True:
+        try:
+            await bot.connect(reconnect=True)
+            return
+        except Exception as error:
+            if not _unreachable(bot, error) or bot.is_closed():
+                raise
+            delay = min(max_delay, backoff.delay())
+            log.warning("Discord gateway unreachable (%s); trying again in %.1fs", type(error).__name__, delay)
+            await sleep(delay)
 
 
 async def run_discord(runtime: Runtime, chat: ChatService) -> None:
@@ -32,9 +74,10 @@ async def run_discord(runtime: Runtime, chat: ChatService) -> None:
     async with bot:
         log.info("starting the Discord bot")
         try:
-            await bot.start(token.get_secret_value())
+            await bot.login(token.get_secret_value())
         except discord.LoginFailure as error:
             raise AppError(
                 "Discord rejected OPPSCOUT_DISCORD_TOKEN. Copy the bot token again from the Developer Portal "
                 "(Bot → Reset Token)."
             ) from error
+        await connect_with_retries(bot, max_delay=runtime.settings.discord_startup_max_delay_seconds)

@@ -42,7 +42,8 @@ class ConfirmButton(
 ):
     """Run, Edit or Cancel the request the dialog is confirming in this conversation.
 
-    ``owner`` is who asked; the conversation is recorded as theirs whoever clicks.
+    ``owner`` is who asked; only they may press it unless ``discord_buttons_owner_only`` is off (then the
+    conversation is still recorded as theirs whoever clicks).
     """
 
     def __init__(self, action: str, owner: int) -> None:

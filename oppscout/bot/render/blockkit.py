@@ -14,7 +14,7 @@ from typing import Any
 
 from oppscout.bot.render.text import cost_line, coverage_line, progress_line, queue_line
 from oppscout.core.contract import AnalysisStatus, CostBreakdown, Opportunity, OpportunityResults, ProgressUpdate
-from oppscout.core.wording import usd
+from oppscout.core.wording import EMPTY_RESULT, opportunities_heading, plural, usd
 
 Block = dict[str, Any]
 
@@ -193,11 +193,17 @@ def summary_blocks(
     """The final summary as one or more messages: top opportunities, coverage and cost."""
     subs = ", ".join(f"r/{s}" for s in results.coverage.subreddits)
     blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": clip(f"Top opportunities in {subs}", MAX_HEADER)}}
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": clip(opportunities_heading(len(results.opportunities), subs), MAX_HEADER),
+            },
+        }
     ]
     blocks += [context(f"ℹ {escape(note)}") for note in results.notes]
     if not results.opportunities:
-        blocks += section("No clear opportunities in that window. Try a longer window or fewer keywords.")
+        blocks += section(EMPTY_RESULT)
     for rank, opportunity in enumerate(results.opportunities[:top], 1):
         blocks += opportunity_blocks(analysis_id, rank, opportunity)
         blocks.append({"type": "divider"})
@@ -208,9 +214,10 @@ def summary_blocks(
 
 def summary_fallback(results: OpportunityResults) -> str:
     """Notification text for the summary."""
-    n = len(results.opportunities)
-    top = results.opportunities[0].title if results.opportunities else "none"
-    return plain_fallback(f"Analysis complete: {n} opportunities. Top: {top}")
+    if not results.opportunities:
+        return plain_fallback("Analysis complete: no opportunities found.")
+    found = plural(len(results.opportunities), "opportunity")
+    return plain_fallback(f"Analysis complete: {found}. Top: {results.opportunities[0].title}")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from oppscout.core.contract import AnalysisRequest
 from oppscout.core.costs import PriceTable
+from oppscout.core.wording import plural, usd
 
 # Typical new posts a day in an active business subreddit; keywords keep roughly a fifth.
 POSTS_PER_SUBREDDIT_DAY = 25
@@ -34,8 +35,8 @@ class Estimate:
         if self.cost_high == 0:
             cost = "$0 (local analysis, no paid calls)"
         else:
-            cost = f"${self.cost_low:.2f}–${self.cost_high:.2f}"
-        return f"~{self.posts} posts, ~{self.reddit_calls} Reddit calls, {cost}, {duration}"
+            cost = f"{usd(self.cost_low)}–{usd(self.cost_high)}"
+        return f"~{plural(self.posts, 'post')}, ~{plural(self.reddit_calls, 'Reddit call')}, {cost}, {duration}"
 
 
 @dataclass(frozen=True)
