@@ -155,6 +155,11 @@ class AnalysisService:
             await AnalysisRepository(session).set_enqueued(analysis_id)
         return Submission(analysis_id=analysis_id, queued=True)
 
+    async def recent(self, workspace_id: str, *, limit: int = 20) -> list[AnalysisRow]:
+        """The workspace's newest analyses first (for pickers and "my latest"); listeners never query themselves."""
+        async with self.database.unit_of_work() as session:
+            return list(await AnalysisRepository(session).list_recent(workspace_id=workspace_id, limit=limit))
+
     async def queue_status(self, analysis_id: str) -> QueueStatus:
         """Where the analysis stands in line."""
         async with self.database.unit_of_work() as session:

@@ -36,7 +36,6 @@ from oppscout.core.conversation.chat import describe_status
 from oppscout.core.conversation.commands import Cancel, Confirm, StartAnalysis
 from oppscout.core.conversation.dialog import HELP_TEXT, describe, friendly
 from oppscout.core.conversation.state import FormFields
-from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.errors import AppError, InvalidRequestError, NotFoundError
 
@@ -173,10 +172,7 @@ class DiscordHandlers(ConversationReplies):
         ends_with_separator = bool(current) and current[-1] in " ,;"
         done, partial = (typed, "") if ends_with_separator else (typed[:-1], typed[-1] if typed else "")
         partial = partial.lower().removeprefix("r/")
-        async with self.database.unit_of_work() as session:
-            rows = await AnalysisRepository(session).list_recent(
-                workspace_id=workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY
-            )
+        rows = await self.analyses.recent(workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY)
         known: dict[str, str] = {}
         for row in rows:
             # In DMs the "server" is everyone's DMs: only the asker's own history is theirs to see.
@@ -196,10 +192,7 @@ class DiscordHandlers(ConversationReplies):
 
     async def analysis_choices(self, interaction: discord.Interaction[Any], current: str) -> list[tuple[str, str]]:
         """Autocomplete for ``analysis``: the asker's recent analyses here, as (label, id)."""
-        async with self.database.unit_of_work() as session:
-            rows = await AnalysisRepository(session).list_recent(
-                workspace_id=workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY
-            )
+        rows = await self.analyses.recent(workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY)
         choices: list[tuple[str, str]] = []
         for row in rows:
             if row.requested_by != str(interaction.user.id) or not row.id.startswith(current.strip().lower()):
@@ -231,10 +224,7 @@ class DiscordHandlers(ConversationReplies):
             latest, _ = await self._conversation(ref)
             if latest:
                 return latest
-        async with self.database.unit_of_work() as session:
-            rows = await AnalysisRepository(session).list_recent(
-                workspace_id=workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY
-            )
+        rows = await self.analyses.recent(workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY)
         mine = [r.id for r in rows if r.requested_by == str(interaction.user.id)]
         return mine[0] if mine else None
 
