@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from oppscout.bot.discord.places import (
     Place,
+    is_thread,
     messageable,
     place_for_interaction,
     place_for_message,
@@ -48,6 +49,10 @@ COMMANDS_HELP = (
     "• `/scout-status`, `/scout-cancel` the latest analysis here (or one by id)\n"
     "• `/scout-watch`, `/scout-spend`, `/scout-help`\n"
     "Mention me or DM me in plain words, or send a voice message (in DMs, or as a reply to me)."
+)
+ASK_IN_PLACE = (
+    "Tell me what to look for, e.g. `@Scout what are people struggling with in r/smallbusiness about invoicing, "
+    "last two weeks`. `/scout-help` shows everything I can do."
 )
 ALREADY_ANSWERED = "That request was already answered here; nothing new was started."
 NO_ANALYSIS = "You have no analysis here yet. Start one with `/scout`."
@@ -342,6 +347,16 @@ class DiscordHandlers(ConversationReplies):
                 max_seconds=self.settings.discord_max_voice_seconds,
                 max_bytes=self.settings.discord_max_voice_bytes,
             )
+        empty = self.chat.asks_nothing(text) if voice is None and message.guild is not None else None
+        if empty is not None and message.guild is not None and not is_thread(message.channel):
+            here = ref_for_channel(message.channel, guild_id=message.guild.id, user_id=message.author.id)
+            # A "yes" in a conversation that had to stay in the channel continues it.
+            if not await self.chat.talking_in(here):
+                # A bare mention or a line with nothing to look for is answered where it was said: a public
+                # thread just to ask back would be noise in the channel.
+                answer = f"{HELP_TEXT}\n\n{COMMANDS_HELP}" if empty == "help" else ASK_IN_PLACE
+                await Place(here, messageable(message.channel), message.author).send(answer)
+                return
         place = await place_for_message(message, text or ("Voice request" if voice is not None else "Question"))
         ref = place.ref
         key = f"discord:{message.id}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from oppscout.core.contract import AnalysisResponse, AnalysisStatus
 from oppscout.core.conversation.commands import Cancel, Confirm, EditDraft, StartAnalysis
@@ -18,12 +18,13 @@ from oppscout.core.conversation.vocabulary import load_vocabulary
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
 from oppscout.core.db.repositories.ledger import SqlLedger
+from oppscout.core.db.repositories.thread_lookup import ThreadLookup
 from oppscout.core.errors import AppError, TranscriberUnavailableError, VoiceError
 from oppscout.core.ports import Transcriber
 from oppscout.core.service import AnalysisService, Submission
 from oppscout.core.spend import SpendGovernor
 from oppscout.core.subreddit_names import SubredditResolver, SubredditState
-from oppscout.core.watches.commands import WatchCommands
+from oppscout.core.watches.commands import WatchCommands, match_watch_command
 from oppscout.core.watches.models import WatchSpec
 from oppscout.core.watches.service import WatchService
 from oppscout.core.wording import plural, usd
@@ -93,6 +94,27 @@ class ChatService:
     def voice_available(self) -> bool:
         """Whether voice notes are taken: voice is on in settings and a transcriber is wired in."""
         return self.transcriber is not None and self.dialog.settings.voice_enabled
+
+    async def talking_in(self, thread: ThreadRef) -> bool:
+        """Whether the bot already has a conversation in ``thread`` (so a message there continues it)."""
+        async with self.database.unit_of_work() as session:
+            return await ThreadLookup(session).state(thread) is not None
+
+    def asks_nothing(self, text: str) -> Literal["help", "nothing"] | None:
+        """Whether a fresh message carries nothing to act on, so an adapter can answer in place instead of
+        opening a conversation for it: "help" (empty, or asking for help), "nothing" (no subreddit, topic,
+        window or budget), None when it is a request or a command."""
+        if not text.strip():
+            return "help"
+        if match_watch_command(text) is not None:
+            return None
+        parsed = self.dialog.read(text, {})
+        if parsed is None:
+            return None
+        if parsed.intent == Intent.HELP:
+            return "help"
+        said = parsed.subreddits or parsed.keywords or parsed.window or parsed.max_cost is not None
+        return "nothing" if parsed.intent == Intent.SCAN and not said else None
 
     async def handle_voice(
         self, thread: ThreadRef, audio: bytes, *, filename: str = "", idempotency_key: str | None = None
