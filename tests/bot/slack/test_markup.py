@@ -50,3 +50,16 @@ async def test_a_slack_encoded_slash_command_is_echoed_once_escaped(rig: SlackRi
     root = next(iter(rig.fake.messages.values()))
     assert "invoices &amp; late fees" in root["text"]  # escaped once for mrkdwn, not "&amp;amp;"
     assert "&amp;amp;" not in root["text"]
+
+
+async def test_a_40000_character_message_event_is_accepted_and_answered(rig: SlackRig) -> None:
+    # Slack's longest message, in emoji (12 bytes each once JSON-escaped), repeated in the event's blocks
+    # (rich text as typed, and a section as an app posts it): well over aiohttp's 1 MiB default body.
+    long_text = f"<@{BOT_USER}> r/freelance about invoicing " + "😀" * 39_950
+    blocks = [{"type": "rich_text", "elements": [{"type": "rich_text_section",
+                                                  "elements": [{"type": "text", "text": long_text}]}]},
+              {"type": "section", "text": {"type": "mrkdwn", "text": long_text}}]  # fmt: skip
+    sent = await rig.send.event({"type": "app_mention", "user": "UALICE", "text": long_text, "blocks": blocks,
+                                 "ts": "1699999999.000500", "channel": "CGENERAL"})  # fmt: skip
+    assert sent.status == 200
+    await rig.fake.wait_for(lambda f: bool(rig.texts("1699999999.000500")))
