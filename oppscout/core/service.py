@@ -225,8 +225,12 @@ class AnalysisService:
             for r in rows
         ]
 
-    async def cancel(self, analysis_id: str) -> str:
-        """Cancel a queued or running analysis; returns what to tell the user."""
+    async def cancel(self, analysis_id: str, *, answered_in_thread: bool = False) -> str:
+        """Cancel a queued or running analysis; returns what to tell the user.
+
+        ``answered_in_thread``: the caller posts the returned text in the analysis's own thread, so the
+        thread is not told a second time (its progress message still shows the end).
+        """
         async with self.database.unit_of_work() as session:
             analyses = AnalysisRepository(session)
             row = await analyses.get(analysis_id)
@@ -242,7 +246,7 @@ class AnalysisService:
                 await StageJobRepository(session).finish_open(analysis_id, AnalysisStatus.CANCELLED)
         if status == AnalysisStatus.QUEUED:
             if self.notifier is not None:
-                await self.notifier.publish(CancelledEvent(analysis_id=analysis_id))
+                await self.notifier.publish(CancelledEvent(analysis_id=analysis_id, answered=answered_in_thread))
             if row.started_at is not None:
                 # Back in the queue after a start (Reddit was down): what it fetched may have been charged.
                 return "Cancelled while it waited in the queue. Anything already spent stays on the bill; nothing more will be."

@@ -84,7 +84,8 @@ class DiscordThreadNotifier(DiscordRestClient):
             return progress
         if isinstance(event, CancelledEvent):
             progress = await self._progress(http, thread, "⏹ Cancelled")
-            await self._post(http, thread, CANCELLED_NOTE)
+            if not event.answered:
+                await self._post(http, thread, CANCELLED_NOTE)
             return progress
         return None
 

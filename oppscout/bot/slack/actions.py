@@ -129,7 +129,7 @@ def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
         ref, _, _ = _where(body)
         poster = await conversations.poster(ref.workspace_id)
         try:
-            said = await conversations.service.cancel(str(action.get("value", "")))
+            said = await conversations.service.cancel(str(action.get("value", "")), answered_in_thread=True)
         except AppError as error:
             said = error.message
         await poster.post(

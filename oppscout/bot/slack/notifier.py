@@ -97,7 +97,8 @@ class SlackThreadNotifier:
             return created
         if isinstance(event, CancelledEvent):
             created = await self._final(poster, thread, AnalysisStatus.CANCELLED)
-            await self._reply(poster, thread, CANCELLED_NOTE)
+            if not event.answered:
+                await self._reply(poster, thread, CANCELLED_NOTE)
             return created
         return None
 

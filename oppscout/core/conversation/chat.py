@@ -300,7 +300,7 @@ class ChatService:
             outcome.messages.append("There is no analysis in this conversation yet. Ask me to scan some subreddits.")
             return
         if intent == Intent.CANCEL:
-            outcome.messages.append(await self.analyses.cancel(latest))
+            outcome.messages.append(await self.analyses.cancel(latest, answered_in_thread=True))
             return
         outcome.status = await self.analyses.get(latest)
         outcome.messages.append(describe_status(outcome.status))

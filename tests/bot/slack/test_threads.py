@@ -65,8 +65,12 @@ async def test_cancelling_a_queued_analysis_by_text_ends_its_progress_message(ri
     await rig.send.event({"type": "message", "user": "UALICE", "channel": "CGENERAL", "ts": "1699999999.000200",
                           "thread_ts": "1699999999.000100", "parent_user_id": BOT_USER, "text": "cancel"})  # fmt: skip
     await rig.fake.wait_for(lambda f: any(m["text"].startswith("⏹ cancelled") for m in f.messages.values()))
+    await rig.fake.wait_for(lambda f: any(m["text"].startswith("Cancelled before") for m in f.messages.values()))
     (progress,) = [m for m in rig.thread_messages("1699999999.000100") if m["text"].startswith("⏹")]
     assert buttons(progress) == []  # no live Stop button on a cancelled analysis
+    said = rig.texts("1699999999.000100")
+    assert sum("Cancelled" in t for t in said) == 1  # the answer to "cancel", not a second note beside it
+    assert any(t.startswith("Cancelled before it started") for t in said)
     async with rig.runtime.database.unit_of_work() as session:
         (status,) = (await session.execute(select(AnalysisRow.status))).scalars()
     assert status == AnalysisStatus.CANCELLED
