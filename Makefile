@@ -34,6 +34,7 @@ lint: setup
 	$(UV) run ruff format --check .
 	$(UV) run mypy
 	$(UV) run deptry .
+	$(UV) run lint-imports
 
 bench: setup
 	$(UV) run python -m bench.bench_demo

@@ -17,9 +17,9 @@ from redis.asyncio import ConnectionPool
 
 from oppscout.core.conversation.interpreter import RequestInterpreter
 from oppscout.core.db.database import Database
-from oppscout.core.delivery import DirectMessenger, ThreadNotifier
+from oppscout.core.delivery import ConversationNotifier, DirectMessenger, FanoutNotifier, ThreadNotifier
 from oppscout.core.health import Component, ReportStore
-from oppscout.core.ports import AnalysisEngine, PostSource, Transcriber
+from oppscout.core.ports import AnalysisEngine, Notifier, PostSource, Transcriber
 from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
 from oppscout.jobs.event_bus import RedisEventPublisher
@@ -71,7 +71,13 @@ class Runtime:
         redis = connect_redis(url, settings.queue_name)
         queue = AnalysisQueue(redis, settings.queue_name)
         publisher = RedisEventPublisher(redis)
-        service = AnalysisService(database, queue, publisher)
+        # A queued analysis is cancelled by the process that was asked (bot, web): its thread is told from
+        # here, as a worker tells it about a running one, so the progress message never stays "queued".
+        platforms = build_thread_notifiers(settings)
+        notifier: Notifier = publisher
+        if platforms:
+            notifier = FanoutNotifier([publisher, ConversationNotifier(database, platforms)])
+        service = AnalysisService(database, queue, notifier, settings=settings)
         return cls(settings, database, redis, url, queue, publisher, service, embedded)
 
     async def close(self) -> None:

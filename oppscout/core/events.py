@@ -74,6 +74,8 @@ class CancelledEvent(_Event):
     """The analysis was cancelled."""
 
     type: Literal["cancelled"] = "cancelled"
+    answered: bool = False
+    """The person who cancelled was already answered in the thread: only the progress message changes."""
 
 
 AnalysisEvent = Annotated[

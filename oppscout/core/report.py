@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from oppscout.core.contract import AnalysisRequest, CostBreakdown, OpportunityResults
+from oppscout.core.wording import plural
 
 
 def _cell(text: str) -> str:
@@ -21,7 +22,7 @@ def render_markdown(
         f"- Analysis: `{analysis_id}`",
         f"- Window: {window}",
         f"- Keywords: {', '.join(request.keywords) if request.keywords else 'none'}",
-        f"- Read: {results.coverage.posts} posts and {results.coverage.comments} comments"
+        f"- Read: {plural(results.coverage.posts, 'post')} and {plural(results.coverage.comments, 'comment')}"
         + (" (truncated by Reddit's listing limit)" if results.coverage.truncated else ""),
         f"- Engine: {results.engine}",
         f"- Cost: ${cost.total:.4f} of a ${cost.budget:.2f} budget ({cost.reddit_calls} Reddit calls, "

@@ -23,6 +23,7 @@ from oppscout.core.contract import (
     WorkerJobStatus,
     utcnow,
 )
+from oppscout.core.conversation.commands import StartAnalysis
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
@@ -31,10 +32,13 @@ from oppscout.core.db.repositories.inbound_events import InboundEventRepository
 from oppscout.core.db.repositories.ledger import ledger_totals
 from oppscout.core.db.repositories.stage_jobs import StageJobRepository
 from oppscout.core.db.tables import AnalysisRow
-from oppscout.core.errors import NotFoundError, QueueUnavailableError
+from oppscout.core.errors import InvalidRequestError, NotFoundError, QueueUnavailableError
 from oppscout.core.events import CancelledEvent
 from oppscout.core.ports import AnalysisQueuePort, Notifier
 from oppscout.core.schedule import StageRun, job_statuses, typical_seconds
+from oppscout.core.settings import Settings
+from oppscout.core.spend import SpendGovernor
+from oppscout.core.wording import usd
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +57,54 @@ class Submission:
 
 
 class AnalysisService:
-    """Starts, reports on and cancels analyses. Interfaces call this and nothing deeper."""
+    """Starts, reports on and cancels analyses. Interfaces call this and nothing deeper.
 
-    def __init__(self, database: Database, queue: AnalysisQueuePort, notifier: Notifier | None = None) -> None:
+    It is the one way in: every interface (typed chat, slash-command fields, modals, buttons, REST,
+    watches) starts an analysis through ``start``, which applies the same policy in the same order —
+    a repeated idempotency key returns the first analysis, then the per-analysis budget cap, then the
+    monthly spend caps — and words every refusal once.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        queue: AnalysisQueuePort,
+        notifier: Notifier | None = None,
+        *,
+        settings: Settings | None = None,
+        spend: SpendGovernor | None = None,
+    ) -> None:
         self.database = database
         self.queue = queue
         self.notifier = notifier
+        self.settings = settings
+        # Without settings (some tests, tools) no cap applies; every process built by Runtime has them.
+        self.spend = spend if spend is not None else (SpendGovernor(database, settings) if settings else None)
+
+    async def check(self, command: StartAnalysis) -> None:
+        """Raise the AppError that ``start`` would refuse ``command`` with; nothing is saved.
+
+        Adapters call it to refuse privately before they open a public thread; ``start`` checks again.
+        """
+        max_cost = command.request.max_cost
+        if self.settings is not None and max_cost > self.settings.max_cost_cap_usd:
+            raise InvalidRequestError(
+                f"The budget {usd(max_cost)} is above this workspace's cap of "
+                f"{usd(self.settings.max_cost_cap_usd)} per analysis."
+            )
+        if self.spend is not None and not command.caps_checked:
+            await self.spend.check(command.workspace, command.user, max_cost)
+
+    async def start(self, command: StartAnalysis) -> Submission:
+        """Apply the policy, save the analysis, then queue it. Refusals raise an AppError safe to show."""
+        if command.idempotency_key is not None:
+            # A redelivery is answered with what the first delivery started, even if the caps are now used up.
+            async with self.database.unit_of_work() as session:
+                existing = await InboundEventRepository(session).analysis_for(command.idempotency_key)
+            if existing:
+                return Submission(analysis_id=existing, queued=True, duplicate=True)
+        await self.check(command)
+        return await self._save_and_queue(command)
 
     async def submit(
         self,
@@ -68,7 +114,14 @@ class AnalysisService:
         workspace_id: str = "local",
         idempotency_key: str | None = None,
     ) -> Submission:
-        """Save the analysis, then queue it. A repeated ``idempotency_key`` returns the first analysis."""
+        """``start`` with the command's fields as arguments (the same policy applies)."""
+        return await self.start(
+            StartAnalysis(request, thread=thread, workspace_id=workspace_id, idempotency_key=idempotency_key)
+        )
+
+    async def _save_and_queue(self, command: StartAnalysis) -> Submission:
+        request, thread, idempotency_key = command.request, command.thread, command.idempotency_key
+        workspace_id = command.workspace_id
         analysis_id = uuid.uuid4().hex
         platform = thread.platform if thread else "api"
         async with self.database.unit_of_work() as session:
@@ -84,7 +137,7 @@ class AnalysisService:
                     request=request.model_dump(mode="json"),
                     workspace_id=thread.workspace_id if thread else workspace_id,
                     platform=platform,
-                    requested_by=thread.user_id if thread else None,
+                    requested_by=command.user,
                     created_at=utcnow(),
                     progress={},
                 )
@@ -102,6 +155,11 @@ class AnalysisService:
         async with self.database.unit_of_work() as session:
             await AnalysisRepository(session).set_enqueued(analysis_id)
         return Submission(analysis_id=analysis_id, queued=True)
+
+    async def recent(self, workspace_id: str, *, limit: int = 20) -> list[AnalysisRow]:
+        """The workspace's newest analyses first (for pickers and "my latest"); listeners never query themselves."""
+        async with self.database.unit_of_work() as session:
+            return list(await AnalysisRepository(session).list_recent(workspace_id=workspace_id, limit=limit))
 
     async def queue_status(self, analysis_id: str) -> QueueStatus:
         """Where the analysis stands in line."""
@@ -192,8 +250,12 @@ class AnalysisService:
         n = min((len(d) for d in durations.values()), default=0)
         return [sum(d[i] for d in durations.values()) for i in range(n)]
 
-    async def cancel(self, analysis_id: str) -> str:
-        """Cancel a queued or running analysis; returns what to tell the user."""
+    async def cancel(self, analysis_id: str, *, answered_in_thread: bool = False) -> str:
+        """Cancel a queued or running analysis; returns what to tell the user.
+
+        ``answered_in_thread``: the caller posts the returned text in the analysis's own thread, so the
+        thread is not told a second time (its progress message still shows the end).
+        """
         async with self.database.unit_of_work() as session:
             analyses = AnalysisRepository(session)
             row = await analyses.get(analysis_id)
@@ -209,7 +271,7 @@ class AnalysisService:
                 await StageJobRepository(session).finish_open(analysis_id, AnalysisStatus.CANCELLED)
         if status == AnalysisStatus.QUEUED:
             if self.notifier is not None:
-                await self.notifier.publish(CancelledEvent(analysis_id=analysis_id))
+                await self.notifier.publish(CancelledEvent(analysis_id=analysis_id, answered=answered_in_thread))
             if row.started_at is not None:
                 # Back in the queue after a start (Reddit was down): what it fetched may have been charged.
                 return "Cancelled while it waited in the queue. Anything already spent stays on the bill; nothing more will be."

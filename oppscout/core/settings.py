@@ -167,6 +167,16 @@ class Settings(BaseSettings):
     discord_api_base_url: str = Field(
         default="https://discord.com/api/v10", description="Discord REST base (proxies, staging, tests)."
     )
+    discord_gateway_url: str | None = Field(
+        default=None,
+        description="Discord gateway WebSocket for the first connection (proxies, tests); discord.py's own when unset.",
+    )
+    discord_startup_max_delay_seconds: float = Field(
+        default=60.0, gt=0, description="Longest wait between start-up attempts while the gateway is unreachable."
+    )
+    discord_buttons_owner_only: bool = Field(
+        default=True, description="Only the person who asked may press Run / Edit / Cancel on their request."
+    )
     discord_sync_commands: bool = Field(default=True, description="Register slash commands at start-up.")
     discord_max_voice_seconds: float = Field(default=120, gt=0, description="Longest voice message transcribed.")
     discord_max_voice_bytes: int = Field(default=10_000_000, ge=1, description="Largest voice message downloaded.")

@@ -19,13 +19,14 @@ from oppscout.core.contract import AnalysisStatus, utcnow
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.chat_reads import ChatReadRepository
 from oppscout.core.db.repositories.spend import AnalysisSpend, SpendRepository
-from oppscout.core.errors import AppError
+from oppscout.core.errors import BudgetExceededError
 from oppscout.core.settings import Settings
+from oppscout.core.wording import usd
 
 ZERO = Decimal("0")
 
 
-class SpendCapExceededError(AppError):
+class SpendCapExceededError(BudgetExceededError):
     """A request would take the workspace or the person past a monthly cap; the message says what is left."""
 
     def __init__(self, message: str, *, left: Decimal) -> None:
@@ -49,7 +50,7 @@ def committed(spend: AnalysisSpend) -> Decimal:
 
 
 def _usd(value: Decimal) -> str:
-    return f"${value:.2f}" if value >= Decimal("0.01") or value == 0 else f"${value:.4f}"
+    return usd(value)
 
 
 @dataclass(frozen=True)

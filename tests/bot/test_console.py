@@ -40,7 +40,7 @@ async def test_a_console_conversation_from_question_to_summary(runtime: Runtime)
     report = re.search(r"Full report:\s+(\S+\.md)", text)
     assert report is not None
     assert "## 1." in Path(report.group(1)).read_text(encoding="utf-8")
-    assert "Cost: $0.0000 of $2.00" in text
+    assert "Cost: $0.00 of $2.00" in text
 
 
 async def test_the_console_answers_status_and_cancel_without_an_analysis(runtime: Runtime) -> None:

@@ -11,8 +11,10 @@ import logging
 from typing import Any
 
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from oppscout.bot.discord.commands import ScoutCommands
@@ -55,6 +57,16 @@ def invite_url(application_id: int) -> str:
 def use_api_base(url: str) -> None:
     """Point discord.py's REST client at ``url`` (the real API, a proxy, or a test server)."""
     Route.BASE = url.rstrip("/")
+
+
+def use_gateway(url: str | None) -> None:
+    """Point discord.py's first gateway connection at ``url`` (None: Discord's own).
+
+    discord.py opens its first WebSocket to ``DiscordWebSocket.DEFAULT_GATEWAY`` (and goes back to it
+    after an invalid session), whatever the REST base says; later RESUMEs use the URL READY gave.
+    """
+    if url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
 
 class ScoutBot(commands.Bot):

@@ -21,22 +21,24 @@ from pydantic import ValidationError
 
 from oppscout.bot.discord.places import (
     Place,
+    is_thread,
     messageable,
     place_for_interaction,
     place_for_message,
     ref_for_channel,
 )
-from oppscout.bot.discord.replies import ConversationReplies, submission_lines
+from oppscout.bot.discord.replies import ConversationReplies, DiscordTransport, submission_lines
 from oppscout.bot.discord.scans import EXPIRED, PendingScans, needs_confirmation, scan_view
 from oppscout.bot.discord.views import EditModal
 from oppscout.bot.discord.voice import check_limits, voice_attachment
 from oppscout.bot.render.embeds import clip
 from oppscout.core.contract import AnalysisRequest
 from oppscout.core.conversation.chat import describe_status
+from oppscout.core.conversation.commands import Cancel, Confirm, StartAnalysis
 from oppscout.core.conversation.dialog import HELP_TEXT, describe, friendly
-from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.conversation.state import FormFields
 from oppscout.core.db.repositories.conversations import ThreadRef
-from oppscout.core.errors import InvalidRequestError, NotFoundError
+from oppscout.core.errors import AppError, InvalidRequestError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +50,18 @@ COMMANDS_HELP = (
     "• `/scout-watch`, `/scout-spend`, `/scout-help`\n"
     "Mention me or DM me in plain words, or send a voice message (in DMs, or as a reply to me)."
 )
+ASK_IN_PLACE = (
+    "Tell me what to look for, e.g. `@Scout what are people struggling with in r/smallbusiness about invoicing, "
+    "last two weeks`. `/scout-help` shows everything I can do."
+)
 ALREADY_ANSWERED = "That request was already answered here; nothing new was started."
 NO_ANALYSIS = "You have no analysis here yet. Start one with `/scout`."
 MENTION = re.compile(r"<@!?\d+>")
 SPLIT = re.compile(r"[\s,;]+")
 AUTOCOMPLETE_HISTORY = 50
 MAX_CHOICES = 25
+MAX_CHOICE_CHARS = 100  # Discord's limit on an autocomplete choice's name and value
+NOT_YOURS = "This is {name}'s request: only they can run, edit or cancel it. Ask me with `/scout` for your own."
 
 
 def split_names(text: str) -> list[str]:
@@ -100,7 +108,7 @@ class DiscordHandlers(ConversationReplies):
                     "keywords": [k for k in (keywords or "").split(",") if k.strip()] or None,
                     "maxCost": max_cost,
                 },
-                context={"max_cost_cap": self.settings.max_cost_cap_usd, "now": now},
+                context={"now": now},
             )
         except ValidationError as error:
             raise InvalidRequestError(f"I can't run that scan: {friendly(error)}") from error
@@ -114,8 +122,12 @@ class DiscordHandlers(ConversationReplies):
         budget: float | None,
     ) -> None:
         """``/scout-scan``: every field given, so it starts at once in a new thread (above the auto-approve budget, after Run)."""
-        # Checked before deferring, so a typo gets a private answer instead of a public thread.
+        # Checked before deferring, so a typo or a refused budget gets a private answer instead of a public
+        # thread; the service checks the same policy again when the scan starts.
         request = self.build_request(subreddits, window_days, keywords, budget)
+        await self.analyses.check(
+            StartAnalysis(request, workspace_id=workspace_of(interaction), user_id=str(interaction.user.id))
+        )
         if not await self._defer_once(interaction):
             return
         header = f"🔎 **{interaction.user.display_name}** started a scan: {describe(request)}"
@@ -129,13 +141,21 @@ class DiscordHandlers(ConversationReplies):
         await self._start_scan(place, request, f"discord:{interaction.id}")
 
     async def _start_scan(self, place: Place, request: AnalysisRequest, key: str) -> None:
-        submission = await self.analyses.submit(request, thread=place.ref, idempotency_key=key)
+        try:
+            submission = await self.analyses.start(StartAnalysis(request, thread=place.ref, idempotency_key=key))
+        except AppError as refused:
+            # The caps may have been used up since the scan was checked: the refusal goes where the scan was.
+            await place.send(refused.message)
+            return
         lines = [f"Starting: {describe(request)}.", *submission_lines(submission)]
         await place.send("\n\n".join(lines))
         await self.start_progress(place, submission)
 
     async def confirm_scan(self, interaction: discord.Interaction[Any], token: str, action: str) -> None:
         """Run or Cancel a scan that waited for confirmation; a second click does nothing."""
+        waiting = self.pending_scans.peek(token)
+        if waiting is not None and await self._not_owner(interaction, int(waiting.ref.user_id)):
+            return
         message_id = interaction.message.id if interaction.message else interaction.id
         if not await self.first_time(f"discord:confirm:{message_id}"):
             await interaction.response.send_message(ALREADY_ANSWERED, ephemeral=True)
@@ -157,10 +177,7 @@ class DiscordHandlers(ConversationReplies):
         ends_with_separator = bool(current) and current[-1] in " ,;"
         done, partial = (typed, "") if ends_with_separator else (typed[:-1], typed[-1] if typed else "")
         partial = partial.lower().removeprefix("r/")
-        async with self.database.unit_of_work() as session:
-            rows = await AnalysisRepository(session).list_recent(
-                workspace_id=workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY
-            )
+        rows = await self.analyses.recent(workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY)
         known: dict[str, str] = {}
         for row in rows:
             # In DMs the "server" is everyone's DMs: only the asker's own history is theirs to see.
@@ -172,27 +189,31 @@ class DiscordHandlers(ConversationReplies):
         prefix = ", ".join(done)
         values = []
         for key, name in known.items():
-            if key.startswith(partial) and key not in chosen:
-                values.append(f"{prefix}, {name}" if prefix else name)
+            value = f"{prefix}, {name}" if prefix else name
+            # Discord refuses the whole answer ("Loading options failed") if one choice passes 100 characters.
+            if key.startswith(partial) and key not in chosen and len(value) <= MAX_CHOICE_CHARS:
+                values.append(value)
         return values[:MAX_CHOICES]
 
     async def analysis_choices(self, interaction: discord.Interaction[Any], current: str) -> list[tuple[str, str]]:
         """Autocomplete for ``analysis``: the asker's recent analyses here, as (label, id)."""
-        async with self.database.unit_of_work() as session:
-            rows = await AnalysisRepository(session).list_recent(
-                workspace_id=workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY
-            )
+        rows = await self.analyses.recent(workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY)
         choices: list[tuple[str, str]] = []
         for row in rows:
             if row.requested_by != str(interaction.user.id) or not row.id.startswith(current.strip().lower()):
                 continue
             subs = ", ".join(f"r/{s}" for s in row.request.get("subreddits", []))
-            choices.append((f"{subs} · {row.status} · {row.created_at:%b %d %H:%M} UTC", row.id))
+            when = f" · {row.status} · {row.created_at:%b %d %H:%M} UTC"
+            choices.append((clip(subs, MAX_CHOICE_CHARS - len(when)) + when, row.id))
         return choices[:MAX_CHOICES]
 
     async def _deferred_target(self, interaction: discord.Interaction[Any], given: str | None) -> str | None:
-        """Defer, then find the analysis a command is about; None on a repeated interaction or none (user told)."""
-        if not await self._defer_once(interaction):
+        """Defer privately, then find the analysis a command is about; None on a repeat or none (user told).
+
+        Status and cancel answer only the asker; a cancel reaches the thread itself through its progress
+        message, which the cancellation ends for everyone to see.
+        """
+        if not await self._defer_once(interaction, ephemeral=True):
             return None
         target = await self._target(interaction, given)
         if target is None:
@@ -208,10 +229,7 @@ class DiscordHandlers(ConversationReplies):
             latest, _ = await self._conversation(ref)
             if latest:
                 return latest
-        async with self.database.unit_of_work() as session:
-            rows = await AnalysisRepository(session).list_recent(
-                workspace_id=workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY
-            )
+        rows = await self.analyses.recent(workspace_of(interaction), limit=AUTOCOMPLETE_HISTORY)
         mine = [r.id for r in rows if r.requested_by == str(interaction.user.id)]
         return mine[0] if mine else None
 
@@ -221,7 +239,7 @@ class DiscordHandlers(ConversationReplies):
         if target is None:
             return
         response = await self.analyses.get(target, workspace_id=workspace_of(interaction))
-        await self.answer(interaction, describe_status(response))
+        await self.answer(interaction, describe_status(response), ephemeral=True)
 
     async def cancel(self, interaction: discord.Interaction[Any], analysis: str | None) -> None:
         """``/scout-cancel``: stop the analysis of this thread, or the user's latest here, or one by id."""
@@ -230,7 +248,7 @@ class DiscordHandlers(ConversationReplies):
             return
         # Checks the analysis belongs to this server before anything is cancelled.
         await self.analyses.get(target, workspace_id=workspace_of(interaction))
-        await self.answer(interaction, await self.analyses.cancel(target))
+        await self.answer(interaction, await self.analyses.cancel(target), ephemeral=True)
 
     async def _say(self, interaction: discord.Interaction[Any], text: str) -> None:
         if not await self._defer_once(interaction):
@@ -261,10 +279,22 @@ class DiscordHandlers(ConversationReplies):
             raise NotFoundError("I can't see this channel.")
         return ref_for_channel(interaction.channel, guild_id=interaction.guild_id, user_id=owner)
 
+    async def _not_owner(self, interaction: discord.Interaction[Any], owner: int) -> bool:
+        """Tell someone pressing another person's Run / Edit / Cancel, privately, that it is not theirs."""
+        if not self.settings.discord_buttons_owner_only or interaction.user.id == owner:
+            return False
+        member = interaction.guild.get_member(owner) if interaction.guild is not None else None
+        name = member.display_name if member is not None else f"<@{owner}>"
+        await interaction.response.send_message(NOT_YOURS.format(name=name), ephemeral=True)
+        return True
+
     async def confirm(self, interaction: discord.Interaction[Any], action: str, owner: int) -> None:
         """Run, Edit or Cancel the request awaiting confirmation; a second click does nothing."""
+        if await self._not_owner(interaction, owner):
+            return
         if action == "edit":
-            await interaction.response.send_modal(EditModal(owner))
+            form = (await self.chat.dialog_state(self._button_ref(interaction, owner))).form()
+            await interaction.response.send_modal(EditModal(owner, form))
             return
         message_id = interaction.message.id if interaction.message else interaction.id
         if not await self.first_time(f"discord:confirm:{message_id}"):
@@ -273,19 +303,21 @@ class DiscordHandlers(ConversationReplies):
         # Taking the buttons away is the acknowledgement, and shows everyone the choice was made.
         await interaction.response.edit_message(view=None)
         ref = self._button_ref(interaction, owner)
-        outcome = await self.chat.handle(
-            ref, "yes" if action == "run" else "cancel", idempotency_key=f"discord:{interaction.id}"
-        )
+        self.threads.forget_question(ref)
+        command = Confirm() if action == "run" else Cancel()
+        outcome = await self.chat.command(ref, command, idempotency_key=f"discord:{interaction.id}")
         await self.reply(Place(ref, messageable(interaction.channel), interaction.user, interaction), outcome, ref)
 
-    async def edit_submitted(self, interaction: discord.Interaction[Any], change: str, owner: int) -> None:
-        """The Edit form: the change goes to the dialog, which confirms again."""
+    async def edit_submitted(self, interaction: discord.Interaction[Any], form: FormFields, owner: int) -> None:
+        """The Edit form: its fields go to the dialog as an ``EditDraft``, and the request is confirmed again."""
+        edit = form.command()  # a field that cannot be read is answered privately, the buttons stay
         if interaction.message is not None:
             await interaction.response.edit_message(view=None)
         else:
             await interaction.response.defer()
         ref = self._button_ref(interaction, owner)
-        outcome = await self.chat.handle(ref, f"edit {change}", idempotency_key=f"discord:{interaction.id}")
+        self.threads.forget_question(ref)
+        outcome = await self.chat.command(ref, edit, idempotency_key=f"discord:{interaction.id}")
         await self.reply(Place(ref, messageable(interaction.channel), interaction.user, interaction), outcome, ref)
 
     async def vote(self, interaction: discord.Interaction[Any], analysis_id: str, rank: int, vote: str) -> None:
@@ -315,6 +347,16 @@ class DiscordHandlers(ConversationReplies):
                 max_seconds=self.settings.discord_max_voice_seconds,
                 max_bytes=self.settings.discord_max_voice_bytes,
             )
+        empty = self.chat.asks_nothing(text) if voice is None and message.guild is not None else None
+        if empty is not None and message.guild is not None and not is_thread(message.channel):
+            here = ref_for_channel(message.channel, guild_id=message.guild.id, user_id=message.author.id)
+            # A "yes" in a conversation that had to stay in the channel continues it.
+            if not await self.chat.talking_in(here):
+                # A bare mention or a line with nothing to look for is answered where it was said: a public
+                # thread just to ask back would be noise in the channel.
+                answer = f"{HELP_TEXT}\n\n{COMMANDS_HELP}" if empty == "help" else ASK_IN_PLACE
+                await Place(here, messageable(message.channel), message.author).send(answer)
+                return
         place = await place_for_message(message, text or ("Voice request" if voice is not None else "Question"))
         ref = place.ref
         key = f"discord:{message.id}"
@@ -324,6 +366,8 @@ class DiscordHandlers(ConversationReplies):
                 audio = await voice.read()
                 outcome = await self.chat.handle_voice(ref, audio, filename=voice.filename, idempotency_key=key)
         else:
+            # Typed text moves the conversation on: an open question's buttons must not start it later.
+            await self.threads.retire_question(DiscordTransport(place), ref)
             outcome = await self.chat.handle(ref, text or "help", idempotency_key=key)
         await self.reply(place, outcome, ref)
 

@@ -22,7 +22,7 @@ from oppscout.bot.discord.rest import DiscordRestClient
 from oppscout.bot.discord.views import feedback_view
 from oppscout.bot.render.embeds import clip, shown_opportunities, summary_embeds
 from oppscout.bot.render.opportunity_map import MAP_FILENAME, render_opportunity_map
-from oppscout.bot.render.text import CANCELLED_NOTE, coverage_line, progress_line, queue_line
+from oppscout.bot.render.text import CANCELLED_NOTE, coverage_line, progress_line, queue_line, report_filename
 from oppscout.core.delivery import ThreadView
 from oppscout.core.events import (
     AnalysisEvent,
@@ -36,6 +36,7 @@ from oppscout.core.events import (
     StageEvent,
 )
 from oppscout.core.settings import Settings
+from oppscout.core.wording import usd
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +80,12 @@ class DiscordThreadNotifier(DiscordRestClient):
             return progress
         if isinstance(event, FailedEvent):
             progress = await self._progress(http, thread, "✖ Failed")
-            await self._post(http, thread, f"✖ {event.message} (spent ${event.spent:.4f})")
+            await self._post(http, thread, f"✖ {event.message} (spent {usd(event.spent)})")
             return progress
         if isinstance(event, CancelledEvent):
             progress = await self._progress(http, thread, "⏹ Cancelled")
-            await self._post(http, thread, CANCELLED_NOTE)
+            if not event.answered:
+                await self._post(http, thread, CANCELLED_NOTE)
             return progress
         return None
 
@@ -163,7 +165,8 @@ class DiscordThreadNotifier(DiscordRestClient):
     async def _summary(self, http: HTTPClient, thread: ThreadView, event: CompletedEvent) -> None:
         embeds = summary_embeds(event.results, event.cost, analysis_id=event.analysis_id)
         view = feedback_view(event.analysis_id, shown_opportunities(embeds))
-        attachments = [a for a in (await _read_report(event.report_path), await _render_map(event)) if a is not None]
+        report = await _read_report(event.report_path, report_filename(event.results))
+        attachments = [a for a in (report, await _render_map(event)) if a is not None]
         lead = f"<@{thread.user_id}> your analysis is ready."
         if view is not None:
             lead += " Rate each opportunity with 👍 / 👎 below."
@@ -172,8 +175,8 @@ class DiscordThreadNotifier(DiscordRestClient):
         )
 
 
-async def _read_report(path: str | None) -> Attachment | None:
-    """The Markdown report's name and bytes, read off the event loop; None when there is none."""
+async def _read_report(path: str | None, name: str) -> Attachment | None:
+    """The Markdown report as ``name`` and its bytes, read off the event loop; None when there is none."""
     if not path:
         return None
     report = Path(path)
@@ -182,7 +185,7 @@ async def _read_report(path: str | None) -> Attachment | None:
     except OSError:
         log.warning("report %s is missing; posting the summary without it", path)
         return None
-    return report.name, data
+    return name, data
 
 
 async def _render_map(event: CompletedEvent) -> Attachment | None:

@@ -1,14 +1,20 @@
-"""``oppscout bot`` for Discord: connect to the gateway and serve until stopped."""
+"""``oppscout bot`` for Discord: connect to the gateway and serve until stopped.
+
+Start-up waits out an unreachable gateway with growing pauses instead of exiting: discord.py
+reconnects by itself once it has connected, but not before its first connection.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import discord
+from discord.backoff import ExponentialBackoff
 
-from oppscout.bot.discord.app import ScoutBot, use_api_base
+from oppscout.bot.discord.app import ScoutBot, use_api_base, use_gateway
 from oppscout.bot.discord.handlers import DiscordHandlers
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.errors import AppError
@@ -16,27 +22,57 @@ from oppscout.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+# What an unreachable or failing gateway raises on the first connection.
+UNREACHABLE = (
+    OSError,
+    aiohttp.ClientError,
+    asyncio.TimeoutError,
+    discord.GatewayNotFound,
+    discord.ConnectionClosed,
+    discord.DiscordServerError,
+)
+
 
 def build_bot(runtime: Runtime, chat: ChatService) -> ScoutBot:
-    """The bot wired to this process's services, with discord.py pointed at the configured API."""
+    """The bot wired to this process's services, with discord.py pointed at the configured API and gateway."""
     settings = runtime.settings
     use_api_base(settings.discord_api_base_url)
+    use_gateway(settings.discord_gateway_url)
     handlers = DiscordHandlers(settings, chat, runtime.service, runtime.database)
     return ScoutBot(handlers, sync_commands=settings.discord_sync_commands)
 
 
-# Errors that mean Discord could not be reached (or answered 5xx) rather than that something is wrong here.
-UNREACHABLE = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.GatewayNotFound, discord.DiscordServerError)
 FIRST_PAUSE_SECONDS = 1.0
-MOST_PAUSE_SECONDS = 60.0
 
 
-def _unreachable(error: BaseException, *, ever_connected: bool) -> bool:
+def _unreachable(bot: discord.Client, error: BaseException) -> bool:
+    if isinstance(error, discord.LoginFailure | discord.PrivilegedIntentsRequired):
+        return False
     if isinstance(error, UNREACHABLE):
         return True
-    # discord.py's reconnect loop reads ``self.ws.sequence`` after a failed first connection, when
-    # there is no ``ws`` yet: a gateway unreachable at start-up surfaces as this AttributeError.
-    return isinstance(error, AttributeError) and not ever_connected
+    # discord.py's reconnect path reads the previous socket's sequence; before the first connection there is
+    # none, so an unreachable gateway surfaces as this AttributeError. Only then is it a connection failure.
+    return isinstance(error, AttributeError) and bot.ws is None
+
+
+async def connect_with_retries(
+    bot: discord.Client,
+    *,
+    max_delay: float,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """Connect to the gateway (after ``login``) and serve; retry the first connection with capped backoff."""
+    backoff = ExponentialBackoff(base=1)
+    while True:
+        try:
+            await bot.connect(reconnect=True)
+            return
+        except Exception as error:
+            if not _unreachable(bot, error) or bot.is_closed():
+                raise
+            delay = min(max_delay, backoff.delay())
+            log.warning("Discord gateway unreachable (%s); trying again in %.1fs", type(error).__name__, delay)
+            await sleep(delay)
 
 
 async def run_discord(
@@ -44,16 +80,18 @@ async def run_discord(
     chat: ChatService,
     *,
     first_pause: float = FIRST_PAUSE_SECONDS,
-    most_pause: float = MOST_PAUSE_SECONDS,
+    most_pause: float | None = None,
 ) -> None:
     """Run the Discord bot until the process is stopped.
 
-    Discord unreachable at start-up (its API or gateway) is retried with growing pauses, said once in
-    the log; once connected, discord.py reconnects by itself. A rejected token fails at once.
+    Discord unreachable at start-up — its API (login) or its gateway — is retried with growing
+    pauses, said once in the log; once connected, discord.py reconnects by itself. A rejected
+    token fails at once.
     """
     token = runtime.settings.discord_token
     if token is None:
         raise AppError("Discord is not configured: set OPPSCOUT_DISCORD_TOKEN.")
+    longest = runtime.settings.discord_startup_max_delay_seconds if most_pause is None else most_pause
     failures = 0
     while True:
         # A fresh client each try: one whose start failed half-way keeps state discord.py cannot reuse.
@@ -61,7 +99,8 @@ async def run_discord(
         async with bot:
             log.info("starting the Discord bot")
             try:
-                await bot.start(token.get_secret_value())
+                await bot.login(token.get_secret_value())
+                await connect_with_retries(bot, max_delay=longest)
                 return
             except discord.LoginFailure as error:
                 raise AppError(
@@ -69,10 +108,10 @@ async def run_discord(
                     "(Bot → Reset Token)."
                 ) from error
             except Exception as error:
-                if not _unreachable(error, ever_connected=bot.ws is not None):
+                if not _unreachable(bot, error):
                     raise
                 reason = f"{type(error).__name__}: {error}"
-        pause = min(most_pause, first_pause * 2**failures)
+        pause = min(longest, first_pause * 2**failures)
         if failures == 0:
             log.warning("Discord is unreachable (%s); trying again with growing waits until it answers", reason)
         else:

@@ -52,6 +52,10 @@ class PendingScans:
             self._pending.popitem(last=False)
         return token
 
+    def peek(self, token: str) -> PendingScan | None:
+        """The scan for ``token`` without answering it (to check who may)."""
+        return self._pending.get(token)
+
     def take(self, token: str) -> PendingScan | None:
         """The scan for ``token``, removed so that it can be answered once; None when unknown."""
         self._expire()

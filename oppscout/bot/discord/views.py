@@ -1,6 +1,6 @@
 """Buttons and the edit form. Their state lives in ``custom_id``, so they work on any message, even after a restart.
 
-Run / Edit / Cancel answer the dialog's confirmation; 👍 / 👎 under a summary rate one opportunity.
+Run / Edit / Cancel answer the dialog's confirmation (as typed commands, the Edit form as fields); 👍 / 👎 under a summary rate one opportunity.
 Workers attach the vote buttons to the summaries they post over REST; the bot process, which
 holds the gateway, receives the clicks through these dynamic items.
 """
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import discord
 
 from oppscout.bot.discord.errors import report_error
+from oppscout.core.conversation.state import FormFields
 
 if TYPE_CHECKING:
     from oppscout.bot.discord.handlers import DiscordHandlers
@@ -41,7 +42,8 @@ class ConfirmButton(
 ):
     """Run, Edit or Cancel the request the dialog is confirming in this conversation.
 
-    ``owner`` is who asked; the conversation is recorded as theirs whoever clicks.
+    ``owner`` is who asked; only they may press it unless ``discord_buttons_owner_only`` is off (then the
+    conversation is still recorded as theirs whoever clicks).
     """
 
     def __init__(self, action: str, owner: int) -> None:
@@ -99,22 +101,41 @@ class VoteButton(
 
 
 class EditModal(discord.ui.Modal, title="Change the request"):
-    """Asks what to change, then passes it to the dialog as ``edit …``."""
+    """The request's fields, pre-filled from the draft; submitted as fields (an ``EditDraft``), never as a sentence."""
 
-    change: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-        label="What should change?",
-        placeholder="e.g. budget $3, last 30 days, also r/SaaS",
-        max_length=400,
-        custom_id="oppscout:edit:change",
-    )
-
-    def __init__(self, owner: int) -> None:
+    def __init__(self, owner: int, form: FormFields | None = None) -> None:
         super().__init__(custom_id=f"oppscout:edit:{owner}")
         self.owner = owner
+        form = form or FormFields()
+        self.subreddits: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label="Subreddits", default=form.subreddits or None, placeholder="r/smallbusiness r/freelance",
+            max_length=400, custom_id="oppscout:edit:subreddits",
+        )  # fmt: skip
+        self.keywords: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label="Keywords (comma separated)", default=form.keywords or None, placeholder="invoicing, late payments",
+            required=False, max_length=400, custom_id="oppscout:edit:keywords",
+        )  # fmt: skip
+        self.days: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label="Window (days)", default=form.days or None, placeholder="14", required=False, max_length=10,
+            custom_id="oppscout:edit:days",
+        )  # fmt: skip
+        self.budget: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label="Budget (USD)", default=form.budget or None, placeholder="2", required=False, max_length=20,
+            custom_id="oppscout:edit:budget",
+        )  # fmt: skip
+        for item in (self.subreddits, self.keywords, self.days, self.budget):
+            self.add_item(item)
+
+    def form(self) -> FormFields:
+        """What the person left in the fields."""
+        return FormFields(
+            subreddits=self.subreddits.value, keywords=self.keywords.value, days=self.days.value,
+            budget=self.budget.value,
+        )  # fmt: skip
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        """Send the change to the dialog."""
-        await handlers_of(interaction).edit_submitted(interaction, self.change.value, self.owner)
+        """Send the fields to the dialog, which confirms again."""
+        await handlers_of(interaction).edit_submitted(interaction, self.form(), self.owner)
 
     # discord.py calls a modal's on_error without an item, as Modal itself declares.
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]

@@ -14,6 +14,7 @@ from typing import Any
 
 from oppscout.bot.render.text import cost_line, coverage_line, progress_line, queue_line
 from oppscout.core.contract import AnalysisStatus, CostBreakdown, Opportunity, OpportunityResults, ProgressUpdate
+from oppscout.core.wording import EMPTY_RESULT, opportunities_heading, plural, usd
 
 Block = dict[str, Any]
 
@@ -192,11 +193,17 @@ def summary_blocks(
     """The final summary as one or more messages: top opportunities, coverage and cost."""
     subs = ", ".join(f"r/{s}" for s in results.coverage.subreddits)
     blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": clip(f"Top opportunities in {subs}", MAX_HEADER)}}
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": clip(opportunities_heading(len(results.opportunities), subs), MAX_HEADER),
+            },
+        }
     ]
     blocks += [context(f"ℹ {escape(note)}") for note in results.notes]
     if not results.opportunities:
-        blocks += section("No clear opportunities in that window. Try a longer window or fewer keywords.")
+        blocks += section(EMPTY_RESULT)
     for rank, opportunity in enumerate(results.opportunities[:top], 1):
         blocks += opportunity_blocks(analysis_id, rank, opportunity)
         blocks.append({"type": "divider"})
@@ -207,9 +214,10 @@ def summary_blocks(
 
 def summary_fallback(results: OpportunityResults) -> str:
     """Notification text for the summary."""
-    n = len(results.opportunities)
-    top = results.opportunities[0].title if results.opportunities else "none"
-    return plain_fallback(f"Analysis complete: {n} opportunities. Top: {top}")
+    if not results.opportunities:
+        return plain_fallback("Analysis complete: no opportunities found.")
+    found = plural(len(results.opportunities), "opportunity")
+    return plain_fallback(f"Analysis complete: {found}. Top: {results.opportunities[0].title}")
 
 
 @dataclass(frozen=True)
@@ -266,23 +274,6 @@ def modal_values(view_state: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-def modal_message(values: dict[str, str]) -> str:
-    """The modal's fields as the sentence the dialog understands when editing ("edit r/a about x, …")."""
-    parts = []
-    subs = [
-        s.strip().removeprefix("r/").removeprefix("/r/") for s in values.get("subreddits", "").replace(",", " ").split()
-    ]
-    if subs:
-        parts.append(" ".join(f"r/{s}" for s in subs if s))
-    if values.get("keywords"):
-        parts.append(f"about {values['keywords']}")
-    if values.get("days"):
-        parts.append(f"last {values['days']} days")
-    if values.get("budget"):
-        parts.append(f"budget ${values['budget'].lstrip('$')}")
-    return "edit " + ", ".join(parts)
-
-
 @dataclass(frozen=True)
 class HomeAnalysis:
     """One line of App Home's recent analyses."""
@@ -305,10 +296,11 @@ def home_view(recent: Sequence[HomeAnalysis], spend: str, watches: Sequence[str]
     ]
     lines = [
         f"• `{a.analysis_id[:8]}` {escape(', '.join(f'r/{s}' for s in a.subreddits))} — {a.status.value}, "
-        f"${a.spent:.4f} · {a.created}"
+        f"{usd(a.spent)} · {a.created}"
         for a in recent
     ]
     blocks += section("*Recent analyses*\n" + ("\n".join(lines) if lines else "None yet. Try `/scout` in a channel."))
-    blocks.append(context("Ask with `/scout <request>`, by mentioning me, in a DM, or with a voice clip."))
+    # "<request>" unescaped would be read by Slack as a link and vanish.
+    blocks.append(context(escape("Ask with `/scout <request>`, by mentioning me, in a DM, or with a voice clip.")))
     # App Home allows 100 blocks; sections are few, so this only guards against a surprise.
     return {"type": "home", "blocks": blocks[:100]}

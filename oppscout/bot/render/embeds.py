@@ -11,6 +11,7 @@ from typing import Any
 
 from oppscout.bot.render.text import cost_line, coverage_line
 from oppscout.core.contract import CostBreakdown, Opportunity, OpportunityResults
+from oppscout.core.wording import EMPTY_RESULT, opportunities_heading
 
 MAX_EMBEDS = 10
 MAX_TOTAL_CHARS = 6000
@@ -109,14 +110,14 @@ def summary_embeds(results: OpportunityResults, cost: CostBreakdown, *, analysis
     subs = ", ".join(f"r/{s}" for s in results.coverage.subreddits) or "your subreddits"
     lines = [coverage_line(results), *results.notes]
     if not results.opportunities:
-        lines.append("No clear opportunities in that window. Try a longer window or fewer keywords.")
+        lines.append(EMPTY_RESULT)
     shown = results.opportunities[:MAX_OPPORTUNITY_EMBEDS]
     note = ""
     embeds: list[Embed] = []
     # Saying how many did not fit can itself push one more out, so settle on a count that is true.
     for _ in range(3):
         header: Embed = {
-            "title": f"Top opportunities in {subs}",
+            "title": opportunities_heading(len(results.opportunities), subs),
             # The body is cut first so that the count of what did not fit is never cut off.
             "description": clip("\n".join(lines), HEADER_DESCRIPTION_CHARS) + (f"\n{note}" if note else ""),
             "color": COLOR_HEADER,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from rich.console import Console
 from rich.text import Text
 
 from oppscout.core.contract import CostBreakdown, OpportunityResults, ProgressUpdate, utcnow
+from oppscout.core.wording import plural, usd
+
+SAFE_NAME = re.compile(r"[^a-z0-9-]+")
 
 CANCELLED_NOTE = "Cancelled. Nothing more will be charged."
 """What every platform says in the conversation when an analysis is cancelled."""
@@ -16,7 +20,7 @@ CANCELLED_NOTE = "Cancelled. Nothing more will be charged."
 def progress_line(progress: ProgressUpdate) -> str:
     """One line: stage, percent, counts and ETA."""
     parts = [f"{progress.stage.label if progress.stage else 'working'}", f"{progress.percent}%"]
-    parts.append(f"{progress.posts_collected} posts · {progress.comments_collected} comments")
+    parts.append(f"{plural(progress.posts_collected, 'post')} · {plural(progress.comments_collected, 'comment')}")
     if progress.estimated_completion:
         seconds = max(0, int((progress.estimated_completion - utcnow()).total_seconds()))
         parts.append(f"~{seconds}s left")
@@ -31,7 +35,19 @@ def queue_line(position: int, wait_seconds: float) -> str:
 
 def cost_line(cost: CostBreakdown) -> str:
     """What was spent, of what budget."""
-    return f"${cost.total:.4f} of ${cost.budget:.2f} ({cost.reddit_calls} Reddit calls)"
+    return f"{usd(cost.total)} of {usd(cost.budget)} ({plural(cost.reddit_calls, 'Reddit call')})"
+
+
+def report_filename(results: OpportunityResults) -> str:
+    """A readable name for the Markdown report: ``opportunities-r-freelance-2026-12-03.md``.
+
+    Named by what was read and the day the window ended, so a downloads folder tells reports apart.
+    """
+    subs = "-".join(f"r-{s.lower()}" for s in results.coverage.subreddits[:3]) or "reddit"
+    if len(results.coverage.subreddits) > 3:
+        subs += f"-and-{len(results.coverage.subreddits) - 3}-more"
+    day = (results.coverage.window_end or utcnow()).strftime("%Y-%m-%d")
+    return f"opportunities-{SAFE_NAME.sub('-', subs)}-{day}.md"
 
 
 INDENT = 3
@@ -74,4 +90,4 @@ def coverage_line(results: OpportunityResults) -> str:
     cov = results.coverage
     subs = ", ".join(f"r/{s}" for s in cov.subreddits)
     truncated = " (truncated: Reddit lists at most ~1,000 posts; narrow the window)" if cov.truncated else ""
-    return f"Read {cov.posts} posts and {cov.comments} comments from {subs}{truncated}."
+    return f"Read {plural(cov.posts, 'post')} and {plural(cov.comments, 'comment')} from {subs}{truncated}."

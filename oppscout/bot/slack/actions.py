@@ -1,13 +1,13 @@
 """Interactive parts: Run, Edit (a modal with the request fields), Cancel, and 👍/👎 on opportunities.
 
-Run and Cancel are the dialog's "yes" and "cancel"; the modal's fields become an "edit …" message.
-Only the first press on a confirmation counts, so a double click never starts two analyses.
+Run and Cancel become the typed ``Confirm`` and ``Cancel`` commands; the modal's fields become an
+``EditDraft`` with each field kept as it is (never re-read as a sentence). Only the first press on a
+confirmation counts, so a double click never starts two analyses.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -24,10 +24,11 @@ from oppscout.bot.render.blockkit import (
     clip,
     decided_blocks,
     edit_modal,
-    modal_message,
     modal_values,
 )
 from oppscout.bot.slack.conversation import PLATFORM, SlackConversations
+from oppscout.core.conversation.commands import Cancel, Confirm
+from oppscout.core.conversation.state import FieldError, FormFields
 from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.errors import AppError
 
@@ -48,25 +49,21 @@ def _where(body: dict[str, Any]) -> tuple[ThreadRef, str, str]:
     return ref, ts, str(message.get("text", ""))
 
 
-def draft_of(state: dict[str, Any] | None) -> ModalDraft:
-    """The Edit modal's initial values from the thread's dialog draft."""
-    draft = (state or {}).get("draft") or {}
-    days = ""
-    if draft.get("start") and draft.get("end"):
-        span = datetime.fromisoformat(draft["end"]) - datetime.fromisoformat(draft["start"])
-        days = str(max(1, round(span.total_seconds() / 86400)))
-    return ModalDraft(
-        subreddits=" ".join(f"r/{s}" for s in draft.get("subreddits") or []),
-        keywords=", ".join(draft.get("keywords") or []),
-        days=days,
-        budget=str(draft.get("max_cost") or ""),
+def form_of(view_state: dict[str, Any]) -> FormFields:
+    """The Edit modal's fields as the platform-neutral form."""
+    values = modal_values(view_state)
+    return FormFields(
+        subreddits=values.get("subreddits", ""),
+        keywords=values.get("keywords", ""),
+        days=values.get("days", ""),
+        budget=values.get("budget", ""),
     )
 
 
 def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
     """Attach the button and modal listeners to ``app``."""
 
-    async def decide(body: dict[str, Any], word: str) -> None:
+    async def decide(body: dict[str, Any], word: str, command: Confirm | Cancel) -> None:
         ref, ts, text = _where(body)
         poster = await conversations.poster(ref.workspace_id)
         if not await conversations.first_delivery(f"click:{ref.channel_id}:{ts}"):
@@ -75,24 +72,24 @@ def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
         await poster.update(
             ref.channel_id, ts, text, blocks=decided_blocks(text, DECISIONS[word].format(user=ref.user_id))
         )
-        await conversations.turn(ref, word, key=f"run:{ref.channel_id}:{ts}")
+        await conversations.turn(ref, command, key=f"run:{ref.channel_id}:{ts}")
 
     @app.action(RUN_ACTION)
     async def on_run(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        await decide(body, "yes")
+        await decide(body, "yes", Confirm())
 
     @app.action(CANCEL_ACTION)
     async def on_cancel(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        await decide(body, "cancel")
+        await decide(body, "cancel", Cancel())
 
     @app.action(EDIT_ACTION)
     async def on_edit(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         ref, ts, text = _where(body)
         poster = await conversations.poster(ref.workspace_id)
-        state = await conversations.state(ref)
+        form = (await conversations.chat.dialog_state(ref)).form()
         # private_metadata carries where the modal came from (3,000 characters at most).
         where = json.dumps(
             {
@@ -103,13 +100,17 @@ def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
                 "text": clip(text, 1500),
             }
         )
-        await poster.client.views_open(trigger_id=body["trigger_id"], view=edit_modal(draft_of(state), where))
+        await poster.client.views_open(
+            trigger_id=body["trigger_id"], view=edit_modal(ModalDraft(**form.model_dump()), where)
+        )
 
     @app.view(EDIT_MODAL)
     async def on_edit_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = modal_values(view.get("state") or {})
-        if not values.get("subreddits"):
-            await ack(response_action="errors", errors={"subreddits": "Name at least one subreddit."})
+        try:
+            edit = form_of(view.get("state") or {}).command()
+        except FieldError as error:
+            # Slack shows the message under the field and keeps the modal open.
+            await ack(response_action="errors", errors={error.field: error.message})
             return
         await ack()
         where = json.loads(view.get("private_metadata") or "{}")
@@ -120,7 +121,7 @@ def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
             text = str(where.get("text", ""))
             decision = DECISIONS["edit"].format(user=user)
             await poster.update(ref.channel_id, where["ts"], text, blocks=decided_blocks(text, decision))
-        await conversations.turn(ref, modal_message(values), key=f"edit:{view.get('id', '')}:{view.get('hash', '')}")
+        await conversations.turn(ref, edit, key=f"edit:{view.get('id', '')}:{view.get('hash', '')}")
 
     @app.action(STOP_ACTION)
     async def on_stop(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -128,7 +129,7 @@ def register_actions(app: AsyncApp, conversations: SlackConversations) -> None:
         ref, _, _ = _where(body)
         poster = await conversations.poster(ref.workspace_id)
         try:
-            said = await conversations.service.cancel(str(action.get("value", "")))
+            said = await conversations.service.cancel(str(action.get("value", "")), answered_in_thread=True)
         except AppError as error:
             said = error.message
         await poster.post(

@@ -32,6 +32,8 @@ from oppscout.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+MAX_EVENT_BYTES = 4 * 1024 * 1024
+
 
 @dataclass
 class SlackApp:
@@ -112,7 +114,10 @@ class SlackEndpoint:
 
     def web_app(self, path: str) -> web.Application:
         """A small aiohttp application: this endpoint at ``path`` (POST), OAuth pages when enabled, a health check."""
-        app = web.Application()
+        # Slack sends messages of up to 40,000 characters, and the event repeats them in its blocks; escaped
+        # as JSON (an emoji is 12 bytes) that can pass aiohttp's 1 MiB default, and a refused event is retried
+        # by Slack and then dropped.
+        app = web.Application(client_max_size=MAX_EVENT_BYTES)
         app.router.add_post(path, self.handle)
         flow = self.bolt.oauth_flow
         if flow is not None:

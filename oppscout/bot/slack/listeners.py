@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from oppscout.bot.render.blockkit import clip, escape
 from oppscout.bot.slack.conversation import PLATFORM, SlackConversations
+from oppscout.bot.slack.markup import decode
 from oppscout.core.conversation.dialog import HELP_TEXT
 from oppscout.core.db.repositories.conversations import ThreadRef
 
@@ -43,7 +44,8 @@ def register_entry_points(app: AsyncApp, conversations: SlackConversations) -> N
     @app.command(COMMAND)
     async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:
         await ack()
-        text, user, channel = str(command.get("text", "")).strip(), command["user_id"], command["channel_id"]
+        # Slack escapes slash command text like messages; the echo and the parser both want what was typed.
+        text, user, channel = decode(str(command.get("text", ""))), command["user_id"], command["channel_id"]
         team = str(command.get("team_id", ""))
         poster = await conversations.poster(team)
         if not text or text.lower() == "help":

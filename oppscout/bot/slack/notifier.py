@@ -29,7 +29,7 @@ from oppscout.bot.render.blockkit import (
     summary_fallback,
 )
 from oppscout.bot.render.opportunity_map import MAP_FILENAME, render_opportunity_map
-from oppscout.bot.render.text import CANCELLED_NOTE, cost_line
+from oppscout.bot.render.text import CANCELLED_NOTE, cost_line, report_filename
 from oppscout.bot.slack.poster import SlackPoster
 from oppscout.bot.slack.workspaces import SlackWorkspaces
 from oppscout.core.contract import AnalysisStatus
@@ -45,6 +45,7 @@ from oppscout.core.events import (
     QueuedEvent,
     StageEvent,
 )
+from oppscout.core.wording import usd
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +92,13 @@ class SlackThreadNotifier:
             await self._summary(poster, event, thread)
             return created
         if isinstance(event, FailedEvent):
-            created = await self._final(poster, thread, AnalysisStatus.FAILED, f"spent ${event.spent:.4f}")
+            created = await self._final(poster, thread, AnalysisStatus.FAILED, f"spent {usd(event.spent)}")
             await self._reply(poster, thread, f"✖ {event.message}")
             return created
         if isinstance(event, CancelledEvent):
             created = await self._final(poster, thread, AnalysisStatus.CANCELLED)
-            await self._reply(poster, thread, CANCELLED_NOTE)
+            if not event.answered:
+                await self._reply(poster, thread, CANCELLED_NOTE)
             return created
         return None
 
@@ -146,7 +148,7 @@ class SlackThreadNotifier:
         if event.report_path:
             try:
                 report = await asyncio.to_thread(Path(event.report_path).read_bytes)
-                name = f"opportunities-{event.analysis_id[:8]}.md"
+                name = report_filename(event.results)
                 files.append({"content": report, "filename": name, "title": "Opportunity report (Markdown)"})
             except OSError:
                 log.warning("report %s is gone; not uploading it", event.report_path)

@@ -25,8 +25,8 @@ from oppscout.core.contract import (
     UtcDateTime,
     WorkerJobStatus,
 )
+from oppscout.core.conversation.commands import StartAnalysis
 from oppscout.core.db.repositories.analyses import AnalysisRepository
-from oppscout.core.errors import InvalidRequestError
 from oppscout.core.health import notices_for
 from oppscout.core.schedule import current_retry_count
 from oppscout.runtime import Runtime
@@ -130,13 +130,11 @@ def analyses_router(page_size_max: int) -> APIRouter:
     ) -> AnalysisResponse:
         """Save and queue an analysis. A repeated ``Idempotency-Key`` returns the first one (200)."""
         runtime = _runtime(request)
-        cap = runtime.settings.max_cost_cap_usd
-        if body.max_cost > cap:
-            raise InvalidRequestError(
-                f"The budget ${body.max_cost} is above this workspace's cap of ${cap} per analysis."
-            )
         key = f"api:{caller.workspace_id}:{idempotency_key}" if idempotency_key else None
-        submission = await runtime.service.submit(body, workspace_id=caller.workspace_id, idempotency_key=key)
+        # The service applies the per-analysis cap, the monthly caps and the idempotency key, as for chat.
+        submission = await runtime.service.start(
+            StartAnalysis(body, workspace_id=caller.workspace_id, idempotency_key=key)
+        )
         analysis = await runtime.service.get(submission.analysis_id, workspace_id=caller.workspace_id)
         if submission.duplicate:
             response.status_code = 200

@@ -6,25 +6,29 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from oppscout.core.contract import AnalysisResponse, AnalysisStatus
-from oppscout.core.conversation.dialog import CreateWatch, Dialog, RunAnalysis, SimpleAction
+from oppscout.core.conversation.commands import Cancel, Confirm, EditDraft, StartAnalysis
+from oppscout.core.conversation.dialog import CreateWatch, Dialog, Reply, RunAnalysis, SimpleAction
 from oppscout.core.conversation.interpreter import Interpretation, RequestInterpreter, needs_llm
 from oppscout.core.conversation.parser import Intent, ParsedMessage
+from oppscout.core.conversation.state import DialogState
 from oppscout.core.conversation.subreddit_names import FuzzyName
 from oppscout.core.conversation.vocabulary import load_vocabulary
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.chat_reads import ChatReadRepository
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
+from oppscout.core.db.repositories.thread_lookup import ThreadLookup
 from oppscout.core.errors import AppError, TranscriberUnavailableError, VoiceError
 from oppscout.core.ports import Transcriber
 from oppscout.core.service import AnalysisService, Submission
 from oppscout.core.spend import SpendGovernor
 from oppscout.core.subreddit_names import SubredditResolver, SubredditState
-from oppscout.core.watches.commands import WatchCommands
+from oppscout.core.watches.commands import WatchCommands, match_watch_command
 from oppscout.core.watches.models import WatchSpec
 from oppscout.core.watches.service import WatchService
+from oppscout.core.wording import plural, usd
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +59,8 @@ def describe_status(response: AnalysisResponse) -> str:
         )
     if response.status == AnalysisStatus.COMPLETED and response.results:
         n = len(response.results.opportunities)
-        return (
-            f"Your analysis of {subs} is complete with {n} opportunities. Spent ${response.cost_breakdown.total:.4f}."
-        )
+        found = plural(n, "opportunity") if n else "no opportunities"
+        return f"Your analysis of {subs} is complete with {found}. Spent {usd(response.cost_breakdown.total)}."
     if response.status == AnalysisStatus.FAILED:
         return f"Your analysis of {subs} failed: {response.metadata.error}"
     return f"Your analysis of {subs} is {response.status.value}."
@@ -92,6 +95,27 @@ class ChatService:
     def voice_available(self) -> bool:
         """Whether voice notes are taken: voice is on in settings and a transcriber is wired in."""
         return self.transcriber is not None and self.dialog.settings.voice_enabled
+
+    async def talking_in(self, thread: ThreadRef) -> bool:
+        """Whether the bot already has a conversation in ``thread`` (so a message there continues it)."""
+        async with self.database.unit_of_work() as session:
+            return await ThreadLookup(session).state(thread) is not None
+
+    def asks_nothing(self, text: str) -> Literal["help", "nothing"] | None:
+        """Whether a fresh message carries nothing to act on, so an adapter can answer in place instead of
+        opening a conversation for it: "help" (empty, or asking for help), "nothing" (no subreddit, topic,
+        window or budget), None when it is a request or a command."""
+        if not text.strip():
+            return "help"
+        if match_watch_command(text) is not None:
+            return None
+        parsed = self.dialog.read(text, {})
+        if parsed is None:
+            return None
+        if parsed.intent == Intent.HELP:
+            return "help"
+        said = parsed.subreddits or parsed.keywords or parsed.window or parsed.max_cost is not None
+        return "nothing" if parsed.intent == Intent.SCAN and not said else None
 
     async def handle_voice(
         self, thread: ThreadRef, audio: bytes, *, filename: str = "", idempotency_key: str | None = None
@@ -144,21 +168,53 @@ class ChatService:
         reply, new_state = self.dialog.handle(
             text, state, voice=voice, known_subreddits=known, parsed=parsed, read_cost=read_cost
         )
+        outcome = await self._act(thread, reply, new_state, conversation_id, latest, idempotency_key)
+        outcome.messages[:0] = name_notes
+        outcome.parse_cost = read_cost
+        return outcome
+
+    async def command(
+        self, thread: ThreadRef, command: EditDraft | Confirm | Cancel, *, idempotency_key: str | None = None
+    ) -> ChatOutcome:
+        """Carry out a typed command from a button or form (Run, Cancel, the Edit form's fields)."""
+        async with self.database.unit_of_work() as session:
+            conversation = await ConversationRepository(session).open(thread)
+            state, conversation_id, latest = dict(conversation.state), conversation.id, conversation.analysis_id
+        reply, new_state = self.dialog.apply(command, state)
+        return await self._act(thread, reply, new_state, conversation_id, latest, idempotency_key)
+
+    async def dialog_state(self, thread: ThreadRef) -> DialogState:
+        """Where the thread's dialog stands (idle for a thread never seen)."""
+        async with self.database.unit_of_work() as session:
+            conversation = await ConversationRepository(session).open(thread)
+            return DialogState.of(conversation.state)
+
+    async def _act(
+        self,
+        thread: ThreadRef,
+        reply: Reply,
+        new_state: dict[str, Any],
+        conversation_id: int,
+        latest: str | None,
+        idempotency_key: str | None,
+    ) -> ChatOutcome:
+        """Keep the new state, then do what the dialog decided: start, set up a watch, report or cancel."""
         new_state = {k: v for k, v in new_state.items() if k != "parse_cost"}
         async with self.database.unit_of_work() as session:
             await ConversationRepository(session).save_state(conversation_id, new_state)
-        outcome = ChatOutcome(messages=[*name_notes, *reply.messages], parsed=reply.parsed)
-        outcome.parse_cost = read_cost
+        run = reply.action if isinstance(reply.action, RunAnalysis) else None
+        # "Starting: …" is said only once the service has accepted the request; a refusal replaces it.
+        said = [m for m in reply.messages if run is None or m != run.announcement]
+        outcome = ChatOutcome(messages=said, parsed=reply.parsed)
         try:
-            if isinstance(reply.action, RunAnalysis) and self.spend is not None:
-                # The monthly caps are checked before anything is queued; the refusal says what is left.
-                await self.spend.check(thread.workspace_id, thread.user_id, reply.action.request.max_cost)
             if isinstance(reply.action, CreateWatch):
                 outcome.messages.append(await self._create_watch(thread, reply.action))
-            elif isinstance(reply.action, RunAnalysis):
-                outcome.submission = await self.analyses.submit(
-                    reply.action.request, thread=thread, idempotency_key=idempotency_key
+            elif run is not None:
+                outcome.submission = await self.analyses.start(
+                    StartAnalysis(run.request, thread=thread, idempotency_key=idempotency_key)
                 )
+                if run.announcement:
+                    outcome.messages.append(run.announcement)
                 if not outcome.submission.queued and outcome.submission.message:
                     outcome.messages.append(outcome.submission.message)
             elif isinstance(reply.action, SimpleAction):
@@ -250,7 +306,7 @@ class ChatService:
             outcome.messages.append("There is no analysis in this conversation yet. Ask me to scan some subreddits.")
             return
         if intent == Intent.CANCEL:
-            outcome.messages.append(await self.analyses.cancel(latest))
+            outcome.messages.append(await self.analyses.cancel(latest, answered_in_thread=True))
             return
         outcome.status = await self.analyses.get(latest)
         outcome.messages.append(describe_status(outcome.status))

@@ -18,11 +18,13 @@ from pydantic import ValidationError
 
 from oppscout.core.analysis.synthesis import synthesis_range
 from oppscout.core.contract import AnalysisRequest, utcnow
+from oppscout.core.conversation.commands import Cancel, Confirm, EditDraft
 from oppscout.core.conversation.estimate import Estimate, VolumeHint, estimate
 from oppscout.core.conversation.parser import Intent, ParsedMessage, parse
 from oppscout.core.conversation.subreddit_names import answer_subreddits
 from oppscout.core.costs import PriceTable, money
 from oppscout.core.settings import Settings
+from oppscout.core.wording import usd
 
 YES = re.compile(
     r"^\s*(y|yes|yep|yeah|yup|sure|ok|okay|go|go ahead|go for it|run|run it|run it once|do it|start|"
@@ -32,6 +34,7 @@ YES = re.compile(
 NO = re.compile(r"^\s*(n|no|nope|cancel|stop|never ?mind|forget it|abort|don't|do not)\b", re.I)
 EDIT = re.compile(r"^\s*(edit|change|make it|actually|instead|but)\b[:,]?\s*", re.I)
 DROPPED = "OK, dropped it. Nothing was run or charged."
+NOTHING_TO_CONFIRM = "There is nothing waiting for a yes in this conversation any more; ask me again to start one."
 ASK_SUBREDDITS = "Which subreddits should I look at? For example: r/smallbusiness r/freelance"
 
 HELP_TEXT = (
@@ -46,9 +49,10 @@ HELP_TEXT = (
 
 @dataclass
 class RunAnalysis:
-    """Start this request."""
+    """Start this request; ``announcement`` is said only once the service has accepted it."""
 
     request: AnalysisRequest
+    announcement: str = ""
 
 
 @dataclass
@@ -178,6 +182,28 @@ class Dialog:
         reply.parsed = parsed
         return reply, new_state
 
+    def apply(self, command: EditDraft | Confirm | Cancel, state: dict[str, Any]) -> tuple[Reply, dict[str, Any]]:
+        """Answer a typed command (a button or a form) given the thread's state; nothing is parsed.
+
+        A form's fields replace the draft's, and the request is confirmed again with its new estimate.
+        """
+        phase = state.get("phase", "idle")
+        draft: dict[str, Any] = dict(state.get("draft", {})) if phase != "idle" else {}
+        if isinstance(command, Cancel):
+            if phase in ("confirming", "clarifying"):
+                return Reply([DROPPED]), {}
+            return Reply(action=SimpleAction(Intent.CANCEL)), state
+        if isinstance(command, Confirm):
+            if phase != "confirming":
+                return Reply([NOTHING_TO_CONFIRM]), state
+            return self._build(draft, confirmed=True, confirm=True)
+        if phase == "idle":
+            return Reply([NOTHING_TO_CONFIRM]), state
+        draft = edited(draft, command, self.now())
+        if not draft.get("subreddits"):
+            return Reply([ASK_SUBREDDITS]), {"phase": "clarifying", "draft": draft, "confirm": True}
+        return self._build(draft, confirmed=False, confirm=True)
+
     def _build(self, draft: dict[str, Any], *, confirmed: bool, confirm: bool) -> tuple[Reply, dict[str, Any]]:
         now = self.now()
         draft = dict(draft)
@@ -188,7 +214,7 @@ class Dialog:
             defaults.append(f"the last {self.settings.default_window_days} days")
         if "max_cost" not in draft:
             draft["max_cost"] = str(self.settings.default_max_cost_usd)
-            defaults.append(f"a ${self.settings.default_max_cost_usd} budget")
+            defaults.append(f"a {usd(self.settings.default_max_cost_usd)} budget")
         try:
             request = AnalysisRequest.model_validate(
                 {
@@ -216,7 +242,8 @@ class Dialog:
             self.confirm_always or confirm or bool(watch) or request.max_cost > self.settings.auto_approve_usd
         )
         if (confirmed or not needs_confirm) and not watch:
-            return Reply([" ".join([f"Starting: {describe(request)}.", *notes])], RunAnalysis(request)), {}
+            announcement = " ".join([f"Starting: {describe(request)}.", *notes])
+            return Reply([announcement], RunAnalysis(request, announcement)), {}
         est = self.estimate(request)
         saved = strip_defaults(draft, defaults)
         if watch:
@@ -234,7 +261,7 @@ class Dialog:
                 return Reply([], action), {}
             monthly = request.max_cost if budget_said else self.settings.watch_default_monthly_budget_usd
             lines = [
-                f"I understood a watch: {describe_watch(request, watch)}, with a budget of ${monthly} a month.",
+                f"I understood a watch: {describe_watch(request, watch)}, with a budget of {usd(monthly)} a month.",
                 *notes[1 if defaults else 0 :],
                 "Set it up? (yes / edit … / cancel)",
             ]
@@ -296,6 +323,24 @@ def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:
     return merged
 
 
+def edited(draft: dict[str, Any], edit: EditDraft, now: datetime) -> dict[str, Any]:
+    """The draft with the form's fields laid over it, each taken as given."""
+    merged = dict(draft)
+    if edit.subreddits is not None:
+        merged["subreddits"] = list(edit.subreddits)
+        merged["resolved"] = []
+    if edit.keywords is not None:
+        if edit.keywords:
+            merged["keywords"] = list(edit.keywords)
+        else:
+            merged.pop("keywords", None)
+    if edit.days is not None:
+        merged["start"], merged["end"] = (now - timedelta(days=edit.days)).isoformat(), now.isoformat()
+    if edit.max_cost is not None:
+        merged["max_cost"] = str(edit.max_cost)
+    return merged
+
+
 def strip_defaults(draft: dict[str, Any], defaults: list[str]) -> dict[str, Any]:
     """The draft without the values filled in as defaults (they are filled in again when it runs)."""
     saved = dict(draft)
@@ -318,7 +363,7 @@ def describe(request: AnalysisRequest) -> str:
         last = end - timedelta(days=1)
         window = f"{start:%-d %b %Y}" + ("" if last == start else f" to {last:%-d %b %Y}")
     about = f" about {', '.join(request.keywords)}" if request.keywords else ""
-    return f"{subs}{about}, {window}, budget ${request.max_cost}"
+    return f"{subs}{about}, {window}, budget {usd(request.max_cost)}"
 
 
 def describe_watch(request: AnalysisRequest, watch: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from oppscout.core.contract import AnalysisRequest
 from oppscout.core.costs import PriceTable, money
+from oppscout.core.wording import plural
 
 # Typical new posts a day in an active business subreddit; keywords keep roughly a fifth.
 POSTS_PER_SUBREDDIT_DAY = 25
@@ -38,7 +39,7 @@ class Estimate:
         else:
             # Tiny budgets need more than cents: "$0.0002–$0.001", never "$0.00–$0.00".
             cost = f"{money(self.cost_low)}–{money(self.cost_high)}"
-        return f"~{self.posts} posts, ~{self.reddit_calls} Reddit calls, {cost}, {duration}"
+        return f"~{plural(self.posts, 'post')}, ~{plural(self.reddit_calls, 'Reddit call')}, {cost}, {duration}"
 
 
 @dataclass(frozen=True)

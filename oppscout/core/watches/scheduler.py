@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oppscout.core.contract import AnalysisRequest, AnalysisStatus, OpportunityResults, utcnow
+from oppscout.core.conversation.commands import StartAnalysis
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.outbox import OutboxRepository
@@ -171,8 +172,10 @@ class WatchScheduler:
             context={"now": end},
         )
         # The key makes a resubmitted run find the analysis submitted before a crash instead of adding one.
-        submission = await self.analyses.submit(
-            request, workspace_id=watch.workspace_id, idempotency_key=f"watch-run:{run_id}"
+        submission = await self.analyses.start(
+            StartAnalysis(
+                request, workspace_id=watch.workspace_id, idempotency_key=f"watch-run:{run_id}", caps_checked=True
+            )
         )
         async with self.database.unit_of_work() as session:
             await WatchRepository(session).set_run_analysis(run_id, submission.analysis_id)

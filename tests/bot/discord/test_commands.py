@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from oppscout.bot.discord.handlers import ALREADY_ANSWERED
 from oppscout.bot.discord.scans import EXPIRED
 from oppscout.core.contract import AnalysisStatus
 from oppscout.core.db.repositories.analyses import AnalysisRepository
+from oppscout.core.spend import SpendGovernor
 from tests.bot.discord.conftest import GUILD_ID, USER_ID, Gateway
 from tests.bot.discord.helpers import custom_ids, texts, with_button
 
@@ -154,10 +156,13 @@ async def test_edit_button_opens_a_form_and_the_change_is_confirmed_again(gatewa
         {
             "custom_id": modal["data"]["custom_id"],
             "components": [
-                {
-                    "type": 1,
-                    "components": [{"type": 4, "custom_id": "oppscout:edit:change", "value": "budget $3"}],
-                }
+                {"type": 1, "components": [{"type": 4, "custom_id": f"oppscout:edit:{name}", "value": value}]}
+                for name, value in (
+                    ("subreddits", "r/smallbusiness"),
+                    ("keywords", "$5 tools, late payments in 2 weeks"),
+                    ("days", "30"),
+                    ("budget", "3"),
+                )
             ],
         },
         channel=server.channels[int(question["channel_id"])],
@@ -172,8 +177,11 @@ async def test_edit_button_opens_a_form_and_the_change_is_confirmed_again(gatewa
             and "$3" in str(with_button(server, "oppscout:confirm:run")[0]["content"])
         )
     )
-    # The old question lost its buttons; the new one asks about the $3 budget.
+    # The old question lost its buttons; the new one asks about the $3 budget, and the fields stayed
+    # fields: "$5" is part of a keyword, "in 2 weeks" does not change the window.
     assert custom_ids(server.messages[int(question["id"])]) == []
+    new_question = with_button(server, "oppscout:confirm:run")[0]["content"]
+    assert "about $5 tools, late payments in 2 weeks, last 30 days, budget $3.00" in new_question
     assert await analyses(gateway) == []
 
 
@@ -244,4 +252,25 @@ async def test_a_cancelled_or_expired_scan_confirmation_starts_nothing(gateway: 
     await gateway.settle()
     followup = server.calls("POST", f"/webhooks/900000000000000002/{click['token']}")[0].json
     assert followup["content"] == EXPIRED
+    assert await analyses(gateway) == []
+
+
+async def test_every_discord_way_in_meets_the_same_monthly_cap(gateway: Gateway) -> None:
+    server = gateway.server
+    await SpendGovernor(gateway.runtime.database, gateway.runtime.settings).set_caps(
+        str(GUILD_ID), workspace_monthly=Decimal("0.10"), user_monthly=None
+    )
+    refusal = "That needs a budget of $0.50, but this workspace has only $0.10 left of its $0.10 cap"
+    scan = gateway.command("scout-scan", {"subreddits": "smallbusiness", "budget": 0.5})
+    reply = await answer(gateway, scan)
+    # Refused privately, before any thread is opened.
+    assert str(reply["content"]).startswith(refusal)
+    assert int(str(reply["flags"])) & 64
+    assert server.threads() == []
+    typed = gateway.command("scout", {"request": "r/smallbusiness about invoicing, budget $0.50"})
+    await gateway.settle()
+    thread = (await server.wait_for(server.threads))[0]
+    await server.wait_for(lambda: any(refusal in t for t in texts(server, int(thread["id"]))))
+    assert not any(t.startswith("Starting") for t in texts(server, int(thread["id"])))
+    assert typed["token"]
     assert await analyses(gateway) == []

@@ -82,5 +82,6 @@ def test_each_opportunity_keeps_its_permalink_even_when_the_quote_is_cut() -> No
 def test_a_summary_without_opportunities_says_so() -> None:
     embeds = summary_embeds(results(0, 0), CostBreakdown(), analysis_id="a" * 32)
     assert len(embeds) == 1
-    assert "No clear opportunities" in embeds[0]["description"]
+    assert embeds[0]["title"].startswith("No opportunities found in")  # not "Top opportunities in …"
+    assert "Nothing in that window stood out" in embeds[0]["description"]
     assert "Read 120 posts and 480 comments" in embeds[0]["description"]

@@ -183,6 +183,40 @@ async def test_edit_opens_a_prefilled_modal_and_its_answer_updates_the_request(r
     assert buttons(rig.fake.messages[question["ts"]]) == []
 
 
+async def test_edit_modal_fields_stay_fields_and_are_never_read_as_a_sentence(rig: SlackRig) -> None:
+    _, question = await confirmation(rig)
+    await rig.send.click(question, EDIT_ACTION, "edit")
+    await rig.fake.wait_for(lambda f: bool(f.of("views.open")))
+    view = rig.fake.of("views.open")[0].args["view"]
+    fields = {"subreddits": "r/freelance", "keywords": "$5 tools, late payments in 2 weeks", "days": "30",
+              "budget": "1.5"}  # fmt: skip
+    state = {"values": {k: {"value": {"type": "plain_text_input", "value": v}} for k, v in fields.items()}}
+    submission = {"type": "view_submission", "team": {"id": TEAM}, "user": {"id": "UALICE", "team_id": TEAM},
+                  "view": {**view, "id": "VMODAL2", "hash": "h2", "state": state, "callback_id": EDIT_MODAL}}  # fmt: skip
+    await rig.send.action(submission)
+    await rig.fake.wait_for(
+        lambda f: any("r/freelance" in m["text"] and RUN_ACTION in buttons(m) for m in f.messages.values())
+    )
+    new_question = next(m for m in rig.fake.messages.values() if "r/freelance" in m["text"])
+    # "$5" is part of a keyword, not the budget; "in 2 weeks" is part of a keyword, not the window.
+    assert "about $5 tools, late payments in 2 weeks, last 30 days, budget $1.50" in new_question["text"]
+
+
+async def test_edit_modal_with_an_unreadable_budget_points_at_the_budget_field(rig: SlackRig) -> None:
+    _, question = await confirmation(rig)
+    await rig.send.click(question, EDIT_ACTION, "edit")
+    await rig.fake.wait_for(lambda f: bool(f.of("views.open")))
+    view = rig.fake.of("views.open")[0].args["view"]
+    fields = {"subreddits": "r/freelance", "budget": "two dollars"}
+    state = {"values": {k: {"value": {"type": "plain_text_input", "value": v}} for k, v in fields.items()}}
+    submission = {"type": "view_submission", "team": {"id": TEAM}, "user": {"id": "UALICE", "team_id": TEAM},
+                  "view": {**view, "id": "VMODAL3", "state": state}}  # fmt: skip
+    sent = await rig.send.action(submission)
+    assert '"response_action":"errors"' in sent.body.replace(" ", "")
+    assert '"budget":' in sent.body.replace(" ", "")
+    assert "Give the budget in dollars" in sent.body
+
+
 async def test_edit_modal_without_subreddits_is_refused_in_the_modal(rig: SlackRig) -> None:
     _, question = await confirmation(rig)
     await rig.send.click(question, EDIT_ACTION, "edit")

@@ -20,7 +20,7 @@ async def test_a_watch_is_understood_confirmed_and_set_up(runtime: Runtime) -> N
     first = await say(runtime, "watch r/SaaS for churn and DM me when an opportunity scores above 70, daily, budget $3")
     [confirmation] = first.messages
     assert confirmation.startswith("I understood a watch: r/SaaS about churn, daily")
-    assert "scores above 70" in confirmation and "$3 a month" in confirmation
+    assert "scores above 70" in confirmation and "$3.00 a month" in confirmation
     assert "Set it up? (yes / edit … / cancel)" in confirmation
     assert first.submission is None
 
@@ -38,7 +38,7 @@ async def test_a_watch_is_understood_confirmed_and_set_up(runtime: Runtime) -> N
 async def test_a_watch_without_a_budget_uses_the_monthly_default(runtime: Runtime) -> None:
     first = await say(runtime, "alert me daily if r/freelance talks about late payments a lot")
     default = runtime.settings.watch_default_monthly_budget_usd
-    assert f"${default} a month" in first.messages[0]
+    assert f"${default:.2f} a month" in first.messages[0]
     assert "last 7 days" not in first.messages[0]  # a watch reads what is new since its last run
 
 

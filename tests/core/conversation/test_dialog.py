@@ -52,7 +52,7 @@ async def test_small_typed_request_runs_at_once_and_states_the_defaults(runtime:
     assert outcome.submission is not None and outcome.submission.queued
     [message] = outcome.messages
     assert message.startswith("Starting: r/SaaS about churn, last 7 days, budget $1")
-    assert "(You didn't say, so I used the last 7 days and a $1 budget.)" in message
+    assert "(You didn't say, so I used the last 7 days and a $1.00 budget.)" in message
 
 
 async def test_cancel_while_confirming_drops_the_request(runtime: Runtime) -> None:

@@ -12,6 +12,14 @@ from oppscout.core.contract import utcnow
 from oppscout.core.db.repositories.upsert import insert_ignoring_duplicates
 from oppscout.core.db.tables import ConversationRow
 
+# A progress message id that starts with this is a claim: someone is posting the message right now.
+CLAIM_PREFIX = "claim:"
+
+
+def is_claim(message_id: str | None) -> bool:
+    """Whether a stored progress message id is a claim still being posted."""
+    return message_id is not None and message_id.startswith(CLAIM_PREFIX)
+
 
 @dataclass(frozen=True)
 class ThreadRef:
@@ -63,12 +71,50 @@ class ConversationRepository:
         return (await self.session.execute(query)).scalars().first()
 
     async def link_analysis(self, conversation_id: int, analysis_id: str) -> None:
-        """Attach the newest analysis to its thread."""
+        """Attach the newest analysis to its thread; it gets its own progress message, none claimed yet."""
         await self.session.execute(
             update(ConversationRow)
             .where(ConversationRow.id == conversation_id)
-            .values(analysis_id=analysis_id, updated_at=utcnow())
+            .values(analysis_id=analysis_id, progress_message_id=None, updated_at=utcnow())
         )
+
+    async def claim_progress_message(self, analysis_id: str, token: str) -> bool:
+        """Claim the right to post the analysis's one progress message; True for exactly one claimant.
+
+        A conditional update, so the bot (showing the place in line) and any worker (showing its first
+        event) can race freely: whoever wins posts and then ``settle_progress_message``; the others
+        wait for the settled id and edit that message.
+        """
+        result = await self.session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.analysis_id == analysis_id, ConversationRow.progress_message_id.is_(None))
+            .values(progress_message_id=CLAIM_PREFIX + token, updated_at=utcnow())
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def settle_progress_message(self, analysis_id: str, token: str, message_id: str | None) -> None:
+        """Replace the claim with the id of the message posted (None: nothing was posted, the claim is freed)."""
+        await self.session.execute(
+            update(ConversationRow)
+            .where(
+                ConversationRow.analysis_id == analysis_id, ConversationRow.progress_message_id == CLAIM_PREFIX + token
+            )
+            .values(progress_message_id=message_id, updated_at=utcnow())
+        )
+
+    async def take_over_progress_message(self, analysis_id: str, stale: str, token: str) -> bool:
+        """Take a claim whose holder never settled it (it crashed); True when this caller now holds it."""
+        result = await self.session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.analysis_id == analysis_id, ConversationRow.progress_message_id == stale)
+            .values(progress_message_id=CLAIM_PREFIX + token, updated_at=utcnow())
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def progress_message_of(self, analysis_id: str) -> str | None:
+        """The analysis's progress message id, a ``claim:`` marker while it is being posted, or None."""
+        query = select(ConversationRow.progress_message_id).where(ConversationRow.analysis_id == analysis_id)
+        return (await self.session.execute(query)).scalars().first()
 
     async def save_state(self, conversation_id: int, state: dict[str, Any]) -> None:
         """Keep the dialog state of a thread (what was asked, what is missing)."""

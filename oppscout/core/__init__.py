@@ -1,0 +1,1 @@
+"""The domain: contracts, conversation, the service every interface calls, analysis, costs, watches, persistence."""
