@@ -199,6 +199,7 @@ export const CancelledEventSchema = z.object({
   analysisId: z.string(),
   seq: z.number().int(),
   type: z.literal("cancelled"),
+  answered: z.boolean(),
 });
 
 /**

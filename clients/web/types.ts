@@ -198,6 +198,7 @@ export interface CancelledEvent {
   analysisId: string;
   seq: number;
   type: "cancelled";
+  answered: boolean;
 }
 
 /**
