@@ -107,6 +107,8 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         # Two cores is the machine this runs on; more threads than cores only contend.
         options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        # The cores are shared (a worker, a web server): idle threads sleep instead of spinning.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizer
 
