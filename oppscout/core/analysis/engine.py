@@ -10,6 +10,7 @@ from oppscout.core.analysis.budget import AnalysisBudget
 from oppscout.core.analysis.clusters import cluster
 from oppscout.core.analysis.embedding import Embedder, merge_by_meaning
 from oppscout.core.analysis.naming import name_themes
+from oppscout.core.analysis.relevance import select
 from oppscout.core.analysis.scoring import Scale, components, score
 from oppscout.core.analysis.signals import SignalKind
 from oppscout.core.analysis.themes import Theme
@@ -89,7 +90,19 @@ def analyze_items(items: Sequence[RedditItem], request: AnalysisRequest) -> Oppo
 
 def local_analysis(items: Sequence[RedditItem], request: AnalysisRequest) -> LocalAnalysis:
     """Signals, themes, scores and quotes, keeping each opportunity's theme."""
-    return rank_themes(find_themes(items), items, request)
+    chosen, note = relevant(items, request)
+    analysis = rank_themes(find_themes(chosen), items, request)
+    if note:
+        analysis.results.notes.append(note)
+    return analysis
+
+
+def relevant(items: Sequence[RedditItem], request: AnalysisRequest) -> tuple[list[RedditItem], str | None]:
+    """The items the request's keywords select (by word form and meaning), and how many that was."""
+    if not request.keywords:
+        return list(items), None
+    selection = select(items, request.keywords)
+    return selection.items, selection.note
 
 
 def find_themes(items: Sequence[RedditItem]) -> list[Theme]:
@@ -174,11 +187,11 @@ class LocalEngine:
         items = list(items)
         if self.embedder is None or self.prices is None or budget is None:
             return await asyncio.to_thread(local_analysis, items, request)
-        themes = await asyncio.to_thread(find_themes, items)
+        chosen, matched = await asyncio.to_thread(relevant, items, request)
+        themes = await asyncio.to_thread(find_themes, chosen)
         themes, note = await merge_by_meaning(themes, self.embedder, self.prices, budget)
         analysis = await asyncio.to_thread(rank_themes, themes, items, request)
-        if note:
-            analysis.results.notes.append(note)
+        analysis.results.notes += [n for n in (matched, note) if n]
         return analysis
 
     async def analyze(
