@@ -28,9 +28,18 @@ from oppscout.core.corpus import ItemKind, RedditItem
 
 log = logging.getLogger(__name__)
 
-# Items further apart than this (cosine distance, average linkage) are different problems.
-DISTANCE = 0.62
+# Items further apart than this (cosine distance after centring, average linkage) are different problems.
+DISTANCE = 0.8
 MIN_AUTHORS = 3
+# The shared direction of all need-bearing items is removed before clustering when there are
+# enough of them to estimate it; fewer items are clustered as they are, at ``RAW_DISTANCE``.
+CENTRE_MIN = 60
+RAW_DISTANCE = 0.6
+# Clusters whose centres are this similar are one problem told in different words.
+MERGE_CENTRES = 0.8
+MERGE_CANDIDATES = 400
+# A stray item this close to a standing cluster's centre is about that cluster's problem.
+ATTACH = 0.55
 # Above this many need-bearing items, k-means folds them into micro-clusters first.
 MAX_DIRECT = 3000
 MICRO_CLUSTERS = 1500
@@ -45,7 +54,7 @@ DUPLICATE = 0.97
 POST_CHARS = 400
 COMMENT_CHARS = 300
 # Replies this short may carry their thread's need without saying it again ("same here").
-REPLY_WORDS = 40
+REPLY_WORDS = 60
 
 
 @dataclass
@@ -80,8 +89,12 @@ def _placed(embedded: Embedded, rows: list[int]) -> Vectors:
         if post_row is not None:
             weight = POST_WEIGHT_SHORT if len(item.body.split()) < SHORT_REPLY_WORDS else POST_WEIGHT_LONG
             out[k] = out[k] + weight * embedded.vectors[post_row]
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-9)  # type: ignore[no-any-return]
+    out = _unit(out)
+    if len(out) >= CENTRE_MIN:
+        # Every complaint shares a "business trouble" direction; removing the common mean lets
+        # the distances tell problems apart instead of saying that all of them are complaints.
+        out = _unit(out - out.mean(axis=0))
+    return out
 
 
 def needs_of(items: Sequence[RedditItem]) -> tuple[dict[str, Need], Embedded]:
@@ -93,9 +106,13 @@ def needs_of(items: Sequence[RedditItem]) -> tuple[dict[str, Need], Embedded]:
     usable = [i for i in items if is_usable(i)]
     found: dict[str, Need] = {}
     for item in usable:
-        need = detect_need(item)
-        if need is not None:
+        if item.kind == ItemKind.POST and (need := detect_need(item)) is not None:
             found[item.reddit_id] = need
+    for item in usable:
+        if item.kind == ItemKind.COMMENT:
+            need = detect_need(item, post_need=(item.post_id or "") in found)
+            if need is not None:
+                found[item.reddit_id] = need
     replies = [
         i
         for i in usable
@@ -118,8 +135,9 @@ def _labels(vectors: Vectors) -> npt.NDArray[np.int64]:
     if len(vectors) < 2:
         return np.zeros(len(vectors), dtype=np.int64)
     if len(vectors) <= MAX_DIRECT:
+        threshold = DISTANCE if len(vectors) >= CENTRE_MIN else RAW_DISTANCE
         model = AgglomerativeClustering(
-            n_clusters=None, metric="cosine", linkage="average", distance_threshold=DISTANCE
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold
         )
         return np.asarray(model.fit_predict(vectors), dtype=np.int64)
     # Linear memory on large inputs: micro-clusters first, then the same linkage on their centres.
@@ -128,6 +146,46 @@ def _labels(vectors: Vectors) -> npt.NDArray[np.int64]:
     centres = micro.cluster_centers_ / np.maximum(np.linalg.norm(micro.cluster_centers_, axis=1, keepdims=True), 1e-9)
     coarse = _labels(np.asarray(centres, dtype=np.float32)) if len(centres) <= MAX_DIRECT else fine
     return coarse[fine]
+
+
+def _unit(x: Vectors) -> Vectors:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9)  # type: ignore[no-any-return]
+
+
+def _regroup(labels: npt.NDArray[np.int64], placed: Vectors, authors: list[str]) -> list[list[int]]:
+    """Clusters as position lists: one problem found twice merged, stray items joined to their problem.
+
+    Average linkage keeps clusters tight, so one problem told in different words can come out as
+    two clusters whose centres are close: those are merged. Items left in clusters too small to
+    stand (fewer than ``MIN_AUTHORS`` people) join the nearest standing cluster when close to its
+    centre, so mentions count every item about a problem, not only the tightest ones.
+    """
+    groups = [list(np.flatnonzero(labels == label)) for label in np.unique(labels)]
+    groups.sort(key=len, reverse=True)
+    head, tail = groups[:MERGE_CANDIDATES], groups[MERGE_CANDIDATES:]
+    centres = _unit(np.stack([placed[g].mean(axis=0) for g in head])) if head else np.zeros((0, placed.shape[1]))
+    alive = list(range(len(head)))
+    while len(alive) > 1:
+        sims = centres[alive] @ centres[alive].T
+        np.fill_diagonal(sims, -1.0)
+        a, b = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        if sims[a, b] < MERGE_CENTRES:
+            break
+        keep, gone = alive[int(a)], alive[int(b)]
+        head[keep] = head[keep] + head[gone]
+        centres[keep] = _unit(placed[head[keep]].mean(axis=0))
+        alive.remove(gone)
+    merged = [head[i] for i in alive] + tail
+    standing = [g for g in merged if len({authors[k] for k in g}) >= MIN_AUTHORS]
+    strays = [k for g in merged if len({authors[k] for k in g}) < MIN_AUTHORS for k in g]
+    if standing and strays:
+        centres = _unit(np.stack([placed[g].mean(axis=0) for g in standing]))
+        sims = placed[strays] @ centres.T
+        for k, row in zip(strays, sims, strict=True):
+            best = int(np.argmax(row))
+            if row[best] >= ATTACH:
+                standing[best].append(k)
+    return [sorted(int(k) for k in g) for g in standing]
 
 
 def _dedupe(positions: list[int], vectors: Vectors) -> list[int]:
@@ -150,14 +208,15 @@ def cluster(items: Sequence[RedditItem]) -> tuple[list[Theme], Embedded]:
     if not rows:
         return [], embedded
     placed = _placed(embedded, rows)
-    labels = _labels(placed)
+    authors = [embedded.items[r].author.lower() for r in rows]
+    groups = _regroup(_labels(placed), placed, authors)
     posts = {i.reddit_id: i for i in items if i.kind == ItemKind.POST}
     themes: list[Theme] = []
-    for label in sorted(set(labels.tolist())):
-        positions = _dedupe([k for k in range(len(rows)) if labels[k] == label], placed)
+    for group in groups:
+        positions = _dedupe(group, placed)
         member_rows = [rows[k] for k in positions]
-        authors = {embedded.items[r].author.lower() for r in member_rows}
-        if len(authors) < MIN_AUTHORS:
+        people = {embedded.items[r].author.lower() for r in member_rows}
+        if len(people) < MIN_AUTHORS:
             continue
         theme = _theme(member_rows, embedded, needs, posts)
         centre = placed[positions].mean(axis=0)

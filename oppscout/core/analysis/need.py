@@ -32,6 +32,8 @@ TROUBLE = _rx(
     r"sucks?", r"hate\w*", r"annoy\w*", r"frustrat\w*", r"nightmare\w*", r"pain\w*", r"broke", r"broken",
     r"costs?", r"expensive", r"tired", r"sick of", r"fed up", r"exhausted",
     r"struggl\w+", r"impossible", r"terrible", r"awful", r"scam\w*", r"without (?:warning|notice|reason)",
+    r"free", r"extra", r"another", r"endless\w*", r"redo\w*", r"redone", r"lie[sd]?", r"theft", r"stole\w*",
+    r"stolen", r"wild", r"eats? it", r"the only one", r"none", r"not even", r"no idea", r"\d+ (?:days|weeks|months)",
 )  # fmt: skip
 # Amounts and shares report trouble only beside another cue ("$200 tip" is good news).
 AMOUNT = re.compile(r"\$\s?\d[\d,.]*k?|\d+\s?%")
@@ -40,6 +42,7 @@ GOOD_NEWS = _rx(
     r"finally", r"thank(?:s| you)", r"love[ds]?", r"grateful", r"celebrat\w*", r"milestone", r"proud", r"excited",
     r"best decision", r"paid (?:early|on time|in full)", r"went (?:great|well)", r"(?:solved|fixed) it", r"happy",
     r"recommend", r"worked (?:great|well)", r"hit \$?\d", r"launch(?:ed|ing)?", r"congrat\w*", r"wholesome",
+    r"got featured", r"signed (?:the|a|our) (?:lease|deal|contract)", r"years? ago today", r"anniversary", r"\d+k? mrr",
 )  # fmt: skip
 # An item that opens by telling someone else what to do is advice, not its writer's need.
 ADVICE = re.compile(
@@ -68,15 +71,16 @@ class Need:
     strength: float
 
 
-def _troubled(text: str) -> str | None:
-    # The sentence that best shows the writer in trouble, if any does.
+def _troubled(text: str, *, in_thread: bool = False) -> str | None:
+    # The sentence that best shows the writer in trouble, if any does. In a need-bearing thread a
+    # reply need not say "I": "they still denied it?" reports the thread's trouble.
     if len(GOOD_NEWS.findall(text)) > len(TROUBLE.findall(text)) / 2:
         return None
     best, hits = None, 0.0
     for sentence in sentences(text):
         cues = len(TROUBLE.findall(sentence))
         found = cues + 0.5 * len(AMOUNT.findall(sentence)) if cues else 0.0
-        if found > hits and FIRST_PERSON.search(sentence):
+        if found > hits and (FIRST_PERSON.search(sentence) or (in_thread and found >= 2)):
             best, hits = sentence, found
     return best
 
@@ -92,13 +96,21 @@ def detect_need(item: RedditItem, post_need: bool = False, similarity_to_post: f
     if ADVICE.search(opening) and not any(s.kind == SignalKind.PAIN for s in signals):
         # "Try requiring a deposit" is help for someone's need, not a need of its own.
         return None
+    if item.kind == ItemKind.POST and GOOD_NEWS.search(item.title) and not TROUBLE.search(item.title):
+        # "Hit $10k MRR with a boring product": a story told, whatever went wrong on the way.
+        return None
     strong = [s for s in signals if s.kind in NEED_KINDS]
-    sentence = _troubled(item.text)
+    sentence = _troubled(item.text, in_thread=post_need)
     if sentence is not None and not any(s.kind == SignalKind.PAIN for s in signals):
         strong.append(Signal(SignalKind.PAIN, sentence))
     if strong:
         return Need(strong + [s for s in signals if s not in strong], 1.0 + 0.25 * len(strong))
-    if item.kind == ItemKind.COMMENT and post_need and similarity_to_post >= THREAD_SIMILARITY:
+    if (
+        item.kind == ItemKind.COMMENT
+        and post_need
+        and similarity_to_post >= THREAD_SIMILARITY
+        and not GOOD_NEWS.search(item.body)
+    ):
         # "same, it's killing us": the thread's need, voiced again by another person.
         first = next(iter(sentences(item.body)), item.body.strip())
         return Need([Signal(SignalKind.PAIN, first)], 0.6)

@@ -60,7 +60,8 @@ async def test_scores_spread_and_explain_themselves() -> None:
     _, results = await _demo()
     scores = [o.score for o in results.opportunities]
     assert scores == sorted(scores, reverse=True)
-    assert scores[0] - scores[-1] >= 25, scores
+    # Themes by meaning are fewer and bigger than word-grouped ones, so the top ten sit closer.
+    assert scores[0] - scores[-1] >= 12, scores
     for opp in results.opportunities:
         assert set(opp.score_breakdown) == {
             "people",
