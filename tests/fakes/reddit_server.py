@@ -298,11 +298,47 @@ class FakeReddit:
         if self.visible_until is not None:
             posts = [p for p in posts if float(p["created_utc"]) <= self.visible_until]
         if query is not None:
-            phrases = [p.lower() for p in re.findall(r'"([^"]+)"', query)] or [query.lower()]
-            posts = [p for p in posts if any(ph in f"{p['title']}\n{p['selftext']}".lower() for ph in phrases)]
+            posts = [p for p in posts if lucene_matches(query, f"{p['title']}\n{p['selftext']}")]
             if t in SPANS:
                 posts = [p for p in posts if float(p["created_utc"]) >= time.time() - SPANS[t]]
         return [self.post(p["id"]) or p for p in posts[:LISTING_CAP]]
+
+
+def _top_level(query: str, operator: str) -> list[str]:
+    # Split on `` OR `` / `` AND `` outside parentheses and quotes.
+    parts, depth, quoted, start = [], 0, False, 0
+    i = 0
+    while i < len(query):
+        c = query[i]
+        if c == '"':
+            quoted = not quoted
+        elif not quoted and c in "()":
+            depth += 1 if c == "(" else -1
+        elif not quoted and depth == 0 and query.startswith(operator, i):
+            parts.append(query[start:i])
+            start = i + len(operator)
+            i = start
+            continue
+        i += 1
+    parts.append(query[start:])
+    return [p.strip() for p in parts]
+
+
+def lucene_matches(query: str, text: str) -> bool:
+    """Reddit's Lucene subset the source sends: quoted terms (whole words), ``OR``, ``AND``, parentheses."""
+    query = query.strip()
+    while (query.startswith("(") and query.endswith(")") and _top_level(query[1:-1], " OR ") != [query[1:-1]]) or (
+        query.startswith("(") and query.endswith(")") and _top_level(query[1:-1], " AND ") != [query[1:-1]]
+    ):
+        query = query[1:-1].strip()
+    alternatives = _top_level(query, " OR ")
+    if len(alternatives) > 1:
+        return any(lucene_matches(a, text) for a in alternatives)
+    required = _top_level(query, " AND ")
+    if len(required) > 1:
+        return all(lucene_matches(r, text) for r in required)
+    term = query.strip("()").strip().strip('"').lower()
+    return re.search(r"(?<![\w'])" + re.escape(term) + r"(?![\w'])", text.lower()) is not None
 
 
 class _Handler(BaseHTTPRequestHandler):

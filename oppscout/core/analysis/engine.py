@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from oppscout.core.analysis.budget import AnalysisBudget
+from oppscout.core.analysis.clusters import cluster
 from oppscout.core.analysis.embedding import Embedder, merge_by_meaning
+from oppscout.core.analysis.naming import name_themes
+from oppscout.core.analysis.relevance import select
 from oppscout.core.analysis.scoring import Scale, components, score
-from oppscout.core.analysis.signals import WEIGHTS, SignalKind, detect, is_usable
-from oppscout.core.analysis.text import topic_tokens
-from oppscout.core.analysis.themes import Evidence, Theme, group
+from oppscout.core.analysis.signals import SignalKind
+from oppscout.core.analysis.themes import Theme
 from oppscout.core.contract import AnalysisRequest, Coverage, Opportunity, OpportunityResults, Quote
 from oppscout.core.corpus import ItemKind, RedditItem
 from oppscout.core.costs import PriceTable
@@ -20,8 +22,8 @@ TOP_N = 10
 MAX_QUOTES = 5
 MAX_QUOTE_CHARS = 320
 MIN_AUTHORS = 3
-# A quote must share at least this much of the theme's core vocabulary to illustrate it.
-QUOTE_TOPIC_TERMS = 15
+# Themes named beyond the top ``TOP_N``, for those dropped for having no quotable sentence.
+NAMING_SPARE = 2
 # A signal that is only an advice request is not a product opportunity on its own.
 PRODUCT_SIGNALS = {k for k in SignalKind if k != SignalKind.ADVICE_REQUEST}
 
@@ -35,29 +37,14 @@ class Excerpt:
 
 
 def excerpts(theme: Theme, limit: int, *, per_author: int = 1) -> list[Excerpt]:
-    """The theme's most telling sentences about its subject, at most ``per_author`` per person."""
-    core = sorted(theme.centroid, key=lambda t: (-theme.centroid[t], t))[:QUOTE_TOPIC_TERMS]
-    weights = {t: theme.centroid[t] for t in core}
-    candidates = []
-    for m in theme.members:
-        for s in m.signals:
-            if s.kind not in PRODUCT_SIGNALS or not 25 <= len(s.sentence) <= MAX_QUOTE_CHARS:
-                continue
-            # A quote must say something about the theme's subject, not only "I'd pay for that".
-            topical = sum(weights.get(t, 0.0) for t in set(topic_tokens(s.sentence)))
-            if topical > 0:
-                rank = WEIGHTS[s.kind] * (1 + max(0, m.item.score) ** 0.3) * (0.5 + topical)
-                candidates.append((rank, s.sentence, m.item))
-    candidates.sort(key=lambda c: (-c[0], c[2].reddit_id, c[1]))
+    """The theme's sentences that best state its pain, at most ``per_author`` per person."""
     chosen: list[Excerpt] = []
     by_author: dict[str, int] = {}
-    seen: set[str] = set()
-    for _, sentence, item in candidates:
+    for _, sentence, item in theme.ranked:
         author = item.author.lower()
-        if by_author.get(author, 0) >= per_author or sentence in seen:
+        if by_author.get(author, 0) >= per_author:
             continue
         by_author[author] = by_author.get(author, 0) + 1
-        seen.add(sentence)
         chosen.append(Excerpt(sentence, item))
         if len(chosen) == limit:
             break
@@ -72,23 +59,19 @@ def quote_of(excerpt: Excerpt) -> Quote:
     )
 
 
-def _quotes(theme: Theme) -> list[Quote]:
-    return [quote_of(e) for e in excerpts(theme, MAX_QUOTES)]
-
-
 def _title(theme: Theme) -> str:
-    return (
-        " / ".join(p[:1].upper() + p[1:] if i == 0 else p for i, p in enumerate(theme.phrases[:2])) or "Untitled theme"
-    )
+    if theme.title:
+        return theme.title
+    first = theme.phrases[0] if theme.phrases else "Untitled theme"
+    return first[:1].upper() + first[1:]
 
 
-def _problem(theme: Theme, quotes: list[Quote]) -> str:
+def _problem(theme: Theme) -> str:
     subs = sorted({m.item.subreddit for m in theme.members}, key=str.lower)
     where = ", ".join(f"r/{s}" for s in subs)
     people = len(theme.authors)
     lead = f"{people} {'person' if people == 1 else 'people'} in {where}"
-    phrases = ", ".join(f"“{p}”" for p in theme.phrases)
-    return f"{lead} raise this ({phrases})." if phrases else f"{lead} raise this."
+    return f"{lead} say things like: “{theme.problem}”" if theme.problem else f"{lead} raise this."
 
 
 @dataclass
@@ -107,19 +90,24 @@ def analyze_items(items: Sequence[RedditItem], request: AnalysisRequest) -> Oppo
 
 def local_analysis(items: Sequence[RedditItem], request: AnalysisRequest) -> LocalAnalysis:
     """Signals, themes, scores and quotes, keeping each opportunity's theme."""
-    return rank_themes(find_themes(items), items, request)
+    chosen, note = relevant(items, request)
+    analysis = rank_themes(find_themes(chosen), items, request)
+    if note:
+        analysis.results.notes.append(note)
+    return analysis
+
+
+def relevant(items: Sequence[RedditItem], request: AnalysisRequest) -> tuple[list[RedditItem], str | None]:
+    """The items the request's keywords select (by word form and meaning), and how many that was."""
+    if not request.keywords:
+        return list(items), None
+    selection = select(items, request.keywords)
+    return selection.items, selection.note
 
 
 def find_themes(items: Sequence[RedditItem]) -> list[Theme]:
-    """Signals in every usable item, grouped and named."""
-    usable = [i for i in items if is_usable(i)]
-    posts = {i.reddit_id: i for i in items if i.kind == ItemKind.POST}
-    evidence = []
-    for item in usable:
-        signals = detect(item)
-        if any(s.kind in PRODUCT_SIGNALS for s in signals):
-            evidence.append(Evidence(item, signals))
-    return group(evidence, posts)
+    """Need-bearing items, every one embedded, clustered by meaning."""
+    return cluster(items)[0]
 
 
 def rank_themes(all_themes: list[Theme], items: Sequence[RedditItem], request: AnalysisRequest) -> LocalAnalysis:
@@ -127,11 +115,17 @@ def rank_themes(all_themes: list[Theme], items: Sequence[RedditItem], request: A
     # One person's complaint, however loud, is an anecdote: a theme needs several voices.
     themes = [t for t in all_themes if len(t.authors) >= MIN_AUTHORS]
     scale = Scale.of(themes)
-    ranked: list[tuple[Opportunity, Theme]] = []
+    scored = []
     for theme in themes:
-        parts = components(theme, request.time_range.start, request.time_range.end, scale)
-        total, points = score(parts)
-        quotes = _quotes(theme)
+        total, points = score(components(theme, request.time_range.start, request.time_range.end, scale))
+        scored.append((total, points, theme))
+    scored.sort(key=lambda s: (-s[0], -len(s[2].authors)))
+    # Only the themes that can reach the top are named: naming reads every candidate's meaning.
+    head = scored[: TOP_N + NAMING_SPARE]
+    name_themes([t for _, _, t in head], themes)
+    ranked: list[tuple[Opportunity, Theme]] = []
+    for total, points, theme in head:
+        quotes = [quote_of(e) for e in excerpts(theme, MAX_QUOTES)]
         if not quotes:
             continue
         counts: dict[str, int] = {}
@@ -142,7 +136,7 @@ def rank_themes(all_themes: list[Theme], items: Sequence[RedditItem], request: A
             (
                 Opportunity(
                     title=_title(theme),
-                    problem=_problem(theme, quotes),
+                    problem=_problem(theme),
                     score=total,
                     score_breakdown=points,
                     key_phrases=theme.phrases,
@@ -193,11 +187,11 @@ class LocalEngine:
         items = list(items)
         if self.embedder is None or self.prices is None or budget is None:
             return await asyncio.to_thread(local_analysis, items, request)
-        themes = await asyncio.to_thread(find_themes, items)
+        chosen, matched = await asyncio.to_thread(relevant, items, request)
+        themes = await asyncio.to_thread(find_themes, chosen)
         themes, note = await merge_by_meaning(themes, self.embedder, self.prices, budget)
         analysis = await asyncio.to_thread(rank_themes, themes, items, request)
-        if note:
-            analysis.results.notes.append(note)
+        analysis.results.notes += [n for n in (matched, note) if n]
         return analysis
 
     async def analyze(

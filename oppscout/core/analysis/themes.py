@@ -13,6 +13,9 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from oppscout.core.analysis.signals import Signal, SignalKind, strength
 from oppscout.core.analysis.text import (
     SYNONYMS,
@@ -91,6 +94,13 @@ class Theme:
     centroid: Vector = field(default_factory=dict)
     phrases: list[str] = field(default_factory=list)
     phrase_keys: list[str] = field(default_factory=list)
+    # The theme's centre in sentence-embedding space, when it was found by meaning (``clusters``).
+    vector: npt.NDArray[np.float32] | None = None
+    # The name and the problem sentence chosen by ``naming`` (empty: fall back to the phrases).
+    title: str = ""
+    problem: str = ""
+    # Its pain sentences, most telling first: (rank, verbatim sentence, the item it is from).
+    ranked: list[tuple[float, str, RedditItem]] = field(default_factory=list)
 
     def add(self, thread: Thread) -> None:
         """Put a thread in the theme and refresh the centroid."""

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from importlib import resources
 
+from oppscout.core.analysis import relevance
 from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.conversation.estimate import VolumeHint
 from oppscout.core.corpus import ItemKind, RedditItem, comment_permalink, post_permalink
@@ -91,8 +92,8 @@ class DemoSource:
             return False
         if not request.keywords:
             return True
-        haystack = post.text.lower()
-        return any(k.lower() in haystack for k in request.keywords)
+        # Like Reddit search with the variants in the query: any form of each word of a keyword.
+        return relevance.lexical_match(post.text, request.keywords)
 
     def volume(self, request: AnalysisRequest) -> VolumeHint:
         """How many posts the request will read here, for the confirmation's estimate."""

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import zstandard
 
+from oppscout.core.analysis import relevance
 from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.corpus import ItemKind, RedditItem
 from oppscout.core.db.database import Database
@@ -233,8 +234,8 @@ class DumpSource:
                 ORIGIN_DUMP, request.subreddit_keys, request.time_range.start, request.time_range.end
             )
         if request.keywords:
-            words = [k.lower() for k in request.keywords]
-            found = [p for p in found if any(w in p.text.lower() for w in words)]
+            keywords = request.keywords
+            found = [p for p in found if relevance.lexical_match(p.text, keywords)]
         await on_progress(len(found), len(found))
         notes = []
         present = {p.subreddit.lower() for p in found}

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from oppscout.core.analysis import relevance
 from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.corpus import ItemKind, RedditItem
 from oppscout.core.db.database import Database
@@ -62,8 +63,12 @@ def time_filter(start: datetime, now: datetime) -> tuple[str, datetime]:
 
 
 def lucene_query(keywords: Sequence[str]) -> str:
-    """Keywords as a Lucene OR of quoted phrases (quotes keep operators in keywords literal)."""
-    return " OR ".join('"' + k.replace('"', " ").strip() + '"' for k in keywords)
+    """Keywords in Reddit's Lucene syntax with their word forms ("invoicing" also finds "invoices").
+
+    Each form is quoted, which keeps operators inside keywords literal; what comes back is then
+    filtered by meaning in the engine (``oppscout.core.analysis.relevance``).
+    """
+    return relevance.lucene_query(keywords)
 
 
 class RedditSource:

