@@ -216,6 +216,13 @@ class ChatService:
     async def _create_watch(self, thread: ThreadRef, watch: CreateWatch) -> str:
         if self.watches is None:
             return "Watches are not set up on this bot; I can run the analysis once instead."
+        noted = ""
+        monthly = watch.monthly_budget
+        if monthly is None:
+            monthly = self.watches.settings.watch_default_monthly_budget_usd
+        if watch.address:
+            # The address was confirmed with the watch, so it is the owner's address from now on.
+            noted = await self.watches.set_email(thread, watch.address) + " "
         view = await self.watches.create(
             thread,
             WatchSpec(
@@ -224,9 +231,12 @@ class ChatService:
                 threshold=watch.threshold,
                 cadence_hours=watch.cadence_hours,
                 monthly_budget=watch.monthly_budget,
+                push=watch.push,
+                email=watch.email,
+                cost_threshold=watch.cost_alert.against(monthly) if watch.cost_alert else None,
             ),
         )
-        return view.confirmation()
+        return noted + view.confirmation()
 
     async def _simple(self, intent: Intent, latest: str | None, outcome: ChatOutcome, thread: ThreadRef) -> None:
         if intent == Intent.SPEND:

@@ -18,6 +18,16 @@ from pydantic import ValidationError
 
 from oppscout.core.analysis.synthesis import synthesis_range
 from oppscout.core.contract import AnalysisRequest, utcnow
+from oppscout.core.conversation.alert_words import (
+    CostAlert,
+    apply_alert_words,
+    blank,
+    channels,
+    merge_alert_words,
+    money,
+    read_alert_words,
+    where_alerts_go,
+)
 from oppscout.core.conversation.estimate import Estimate, VolumeHint, estimate
 from oppscout.core.conversation.parser import Intent, ParsedMessage, parse
 from oppscout.core.conversation.subreddit_names import answer_subreddits
@@ -68,6 +78,12 @@ class CreateWatch:
     threshold: int | None
     cadence_hours: int | None
     monthly_budget: Decimal | None
+    push: bool = True
+    email: bool = False
+    address: str | None = None
+    """An address given with the watch ("email pat@example.com"): remembered for the owner when it is set up."""
+    cost_alert: CostAlert | None = None
+    """The month's spend to tell the owner about ("tell me when it has cost $1")."""
 
 
 Action = RunAnalysis | SimpleAction | CreateWatch
@@ -125,10 +141,13 @@ class Dialog:
         if edit and phase != "idle":
             text = text[edit.end() :]
         known = list(known_subreddits)
-        parsed = parse(text, self.now(), known_subreddits=known)
+        # Addresses and cost alerts are read first and hidden from the parser ("$1" there is not the budget).
+        words = read_alert_words(text)
+        parsed = parse(blank(text, words.spans), self.now(), known_subreddits=known)
         if phase == "clarifying" and not parsed.subreddits and parsed.intent in (Intent.SCAN, Intent.WATCH):
             answer = answer_subreddits(text, known)
             parsed.subreddits, parsed.fuzzy = answer.names, answer.fuzzy
+        apply_alert_words(parsed, words)
         return parsed
 
     def handle(
@@ -186,6 +205,9 @@ class Dialog:
         if "max_cost" not in draft:
             draft["max_cost"] = str(self.settings.default_max_cost_usd)
             defaults.append(f"a ${self.settings.default_max_cost_usd} budget")
+        alerts: dict[str, Any] = draft.get("alerts") or {}
+        push, email = channels(alerts)
+        cost = CostAlert.from_text(alerts["cost"]) if alerts.get("cost") else None
         try:
             request = AnalysisRequest.model_validate(
                 {
@@ -193,6 +215,11 @@ class Dialog:
                     "timeRange": {"start": draft["start"], "end": draft["end"]},
                     "keywords": draft.get("keywords") or None,
                     "maxCost": draft["max_cost"],
+                    "notificationPreferences": {
+                        "push": push,
+                        "email": email,
+                        "costThreshold": str(cost.against(Decimal(draft["max_cost"]))) if cost else None,
+                    },
                 },
                 context={"max_cost_cap": self.settings.max_cost_cap_usd, "now": now},
             )
@@ -207,6 +234,8 @@ class Dialog:
             notes.append(f"(The AI helped me read your message: {', '.join(draft['llm_fields'])}.)")
         notes += draft.get("notes") or []
         watch = draft.get("watch")
+        if cost is not None and not watch:
+            notes.append(cost_note(cost, request.max_cost, alerts))
         needs_confirm = (
             self.confirm_always or confirm or bool(watch) or request.max_cost > self.settings.auto_approve_usd
         )
@@ -225,11 +254,17 @@ class Dialog:
                     threshold=watch.get("threshold"),
                     cadence_hours=watch.get("cadence_hours"),
                     monthly_budget=request.max_cost if budget_said else None,
+                    push=push,
+                    email=email,
+                    address=alerts.get("address"),
+                    cost_alert=cost,
                 )
                 return Reply([], action), {}
             monthly = request.max_cost if budget_said else self.settings.watch_default_monthly_budget_usd
+            described = describe_watch(request, watch, alerts, default_threshold=self.settings.watch_default_threshold)
             lines = [
-                f"I understood a watch: {describe_watch(request, watch)}, with a budget of ${monthly} a month.",
+                f"I understood a watch: {described}, with a budget of ${monthly} a month.",
+                *([cost_note(cost, monthly, alerts, monthly=True)] if cost else []),
                 *notes[1 if defaults else 0 :],
                 "Set it up? (yes / edit … / cancel)",
             ]
@@ -284,12 +319,14 @@ def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:
     if parsed.max_cost is not None:
         merged["max_cost"] = str(parsed.max_cost)
     if parsed.intent == Intent.WATCH:
+        # An edit of a watch ("email me instead") keeps the threshold and cadence it does not mention.
+        before: dict[str, Any] = dict(draft.get("watch") or {})
         merged["watch"] = {
-            "threshold": parsed.threshold,
-            "cadence": parsed.cadence.label if parsed.cadence else None,
-            "cadence_hours": parsed.cadence.hours if parsed.cadence else None,
+            "threshold": parsed.threshold if parsed.threshold is not None else before.get("threshold"),
+            "cadence": parsed.cadence.label if parsed.cadence else before.get("cadence"),
+            "cadence_hours": parsed.cadence.hours if parsed.cadence else before.get("cadence_hours"),
         }
-    return merged
+    return merge_alert_words(merged, parsed.alerts)
 
 
 def strip_defaults(draft: dict[str, Any], defaults: list[str]) -> dict[str, Any]:
@@ -317,11 +354,35 @@ def describe(request: AnalysisRequest) -> str:
     return f"{subs}{about}, {window}, budget ${request.max_cost}"
 
 
-def describe_watch(request: AnalysisRequest, watch: dict[str, Any]) -> str:
-    """A one-line description of a watch: what, how often, and when to alert."""
+def cost_note(cost: CostAlert, budget: Decimal, alerts: dict[str, Any], *, monthly: bool = False) -> str:
+    """What the cost alert means for this budget, and where it goes."""
+    at = cost.against(budget)
+    spend = "its spend this month" if monthly else "its spend"
+    if at > budget:
+        return (
+            f"(A cost alert at {money(at)} can never fire: the budget is {money(budget)}. "
+            "Give a smaller amount or a share of the budget.)"
+        )
+    shown = money(at) if cost.percent is None else f"{money(at)} ({cost.describe()})"
+    return f"(I'll tell you {where_alerts_go(alerts)} once {spend} reaches {shown}.)"
+
+
+def describe_watch(
+    request: AnalysisRequest,
+    watch: dict[str, Any],
+    alerts: dict[str, Any] | None = None,
+    *,
+    default_threshold: int = 70,
+) -> str:
+    """A one-line description of a watch: what, how often, when to alert, and where alerts go."""
     subs = ", ".join(f"r/{s}" for s in request.subreddits)
     about = f" about {', '.join(request.keywords)}" if request.keywords else ""
     cadence = watch.get("cadence") or "daily"
     threshold = watch.get("threshold")
-    alert = f"alert when an opportunity scores above {threshold}" if threshold is not None else "alert on new ones"
-    return f"{subs}{about}, {cadence}, {alert}"
+    # The default is said, not implied: a watch set up without a threshold alerts at it.
+    alert = (
+        f"alert when an opportunity scores above {threshold}"
+        if threshold is not None
+        else f"alert when an opportunity scores {default_threshold} or more (the default)"
+    )
+    return f"{subs}{about}, {cadence}, {alert} {where_alerts_go(alerts or {})}"
