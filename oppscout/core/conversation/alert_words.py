@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from oppscout.core.conversation.amounts import THRESHOLD_PLUS_RX, THRESHOLD_RX, Cadence, find_threshold
+from oppscout.core.conversation.amounts import (
+    THRESHOLD_PLUS_RX,
+    THRESHOLD_RX,
+    Cadence,
+    find_cadence,
+    find_threshold,
+    threshold_unclear,
+)
 from oppscout.core.conversation.numbers import DIGITS, NUMBER, to_number
 from oppscout.core.conversation.parser import Intent, ParsedMessage
 
@@ -257,3 +264,17 @@ def channels(alerts: dict[str, Any]) -> tuple[bool, bool]:
     """(push, email) for the delivery chosen; a DM when none was."""
     delivery = alerts.get("delivery") or DM
     return delivery in (DM, BOTH), delivery in (EMAIL, BOTH)
+
+
+def as_watch_edit(parsed: ParsedMessage, text: str) -> None:
+    """Read a follow-up to a watch being set up ("above 80", "every 6 hours", "hourly") as a watch's fields:
+    the parser reads a threshold and a cadence only in messages that ask for a watch."""
+    if parsed.intent != Intent.SCAN:
+        return
+    parsed.intent = Intent.WATCH
+    parsed.threshold = find_threshold(text)
+    parsed.cadence = find_cadence(text)
+    if parsed.cadence is not None:
+        parsed.window = None  # "every 6 hours" says how often, not how far back
+    if threshold_unclear(text):
+        parsed.unclear.append("threshold")

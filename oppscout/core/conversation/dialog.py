@@ -21,6 +21,7 @@ from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.conversation.alert_words import (
     CostAlert,
     apply_alert_words,
+    as_watch_edit,
     blank,
     channels,
     merge_alert_words,
@@ -147,6 +148,8 @@ class Dialog:
         if phase == "clarifying" and not parsed.subreddits and parsed.intent in (Intent.SCAN, Intent.WATCH):
             answer = answer_subreddits(text, known)
             parsed.subreddits, parsed.fuzzy = answer.names, answer.fuzzy
+        if phase != "idle" and (state.get("draft") or {}).get("watch"):
+            as_watch_edit(parsed, blank(text, words.spans))
         apply_alert_words(parsed, words)
         return parsed
 
