@@ -76,6 +76,7 @@ class ChatService:
         watches: WatchService | None = None,
         spend: SpendGovernor | None = None,
         resolver: SubredditResolver | None = None,
+        watch_resolver: SubredditResolver | None = None,
     ) -> None:
         self.database = database
         self.analyses = analyses
@@ -86,6 +87,9 @@ class ChatService:
         self.watch_commands = WatchCommands(watches) if watches is not None else None
         self.spend = spend
         self.resolver = resolver
+        # Offline sources know their own names: a watch over a name they never have would run forever on
+        # nothing, so watches are checked against them (a one-off analysis gets the source's note instead).
+        self.watch_resolver = watch_resolver
 
     @property
     def voice_available(self) -> bool:
@@ -170,10 +174,13 @@ class ChatService:
     async def _check_names(self, parsed: ParsedMessage | None) -> list[str]:
         """Check the named subreddits with Reddit: drop the unreadable ones (saying why and what to do) and turn
         misspelt ones into a guess the dialog confirms. Returns what to tell the user."""
-        if self.resolver is None or parsed is None or not parsed.subreddits:
+        resolver = self.resolver
+        if resolver is None and parsed is not None and parsed.intent == Intent.WATCH:
+            resolver = self.watch_resolver
+        if resolver is None or parsed is None or not parsed.subreddits:
             return []
         try:
-            resolution = await self.resolver.resolve_subreddits(parsed.subreddits)
+            resolution = await resolver.resolve_subreddits(parsed.subreddits)
         except Exception:  # Reddit unreachable: the worker checks the names again before it collects
             log.warning("could not check subreddit names with Reddit", exc_info=True)
             return []
@@ -199,7 +206,8 @@ class ChatService:
     ) -> tuple[ParsedMessage | None, Interpretation | None]:
         """The deterministic reading, completed by the LLM when one is configured and it is needed."""
         if self.interpreter is None:
-            return (self.dialog.read(text, state, known) if self.resolver is not None else None), None
+            checked = self.resolver is not None or self.watch_resolver is not None
+            return (self.dialog.read(text, state, known) if checked else None), None
         parsed = self.dialog.read(text, state, known)
         if parsed is None or not needs_llm(parsed, text):
             return parsed, None
