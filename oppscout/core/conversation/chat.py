@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from oppscout.core.contract import AnalysisResponse, AnalysisStatus
+from oppscout.core.conversation.alert_words import BOTH, EMAIL
 from oppscout.core.conversation.dialog import CreateWatch, Dialog, RunAnalysis, SimpleAction
 from oppscout.core.conversation.interpreter import Interpretation, RequestInterpreter, needs_llm
 from oppscout.core.conversation.parser import Intent, ParsedMessage
@@ -16,6 +17,7 @@ from oppscout.core.conversation.vocabulary import load_vocabulary
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
 from oppscout.core.db.repositories.ledger import SqlLedger
+from oppscout.core.db.repositories.outbox import OutboxRepository
 from oppscout.core.errors import AppError, TranscriberUnavailableError, VoiceError
 from oppscout.core.ports import Transcriber
 from oppscout.core.service import AnalysisService, Submission
@@ -148,6 +150,7 @@ class ChatService:
         async with self.database.unit_of_work() as session:
             await ConversationRepository(session).save_state(conversation_id, new_state)
         outcome = ChatOutcome(messages=[*name_notes, *reply.messages], parsed=reply.parsed)
+        outcome.messages += await self._address_note(thread, new_state)
         outcome.parse_cost = reading.cost if reading else Decimal("0")
         try:
             if isinstance(reply.action, RunAnalysis) and self.spend is not None:
@@ -170,6 +173,17 @@ class ChatService:
         if parse_cost and not new_state and not isinstance(reply.action, RunAnalysis):
             log.info("LLM parse cost of a dropped request: $%s", parse_cost)
         return outcome
+
+    async def _address_note(self, thread: ThreadRef, state: dict[str, Any]) -> list[str]:
+        """Before a yes: say so when alerts are to be emailed and no address is known or given."""
+        alerts = (state.get("draft") or {}).get("alerts") or {}
+        if state.get("phase") != "confirming" or alerts.get("delivery") not in (EMAIL, BOTH) or alerts.get("address"):
+            return []
+        async with self.database.unit_of_work() as session:
+            known = await OutboxRepository(session).email_of(thread.platform, thread.workspace_id, thread.user_id)
+        if known is not None:
+            return []
+        return ["I don't have your email address yet: add it here, like “email you@example.com”."]
 
     async def _check_names(self, parsed: ParsedMessage | None) -> list[str]:
         """Check the named subreddits with Reddit: drop the unreadable ones (saying why and what to do) and turn

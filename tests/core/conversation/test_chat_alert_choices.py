@@ -44,7 +44,7 @@ async def test_my_email_then_email_me_then_yes_turns_email_on_and_the_alert_arri
             noted = await say(runtime, "my email is ana@example.com")
             assert noted.messages == ["Got it: email notifications go to ana@example.com."]
             asked = await say(runtime, "watch r/smallbusiness weekly and email me above 30")
-            [confirmation] = asked.messages
+            [confirmation] = asked.messages  # the address is known: no question about it
             assert "alert when an opportunity scores above 30 by email" in confirmation
             assert "Set it up?" in confirmation
             created = await say(runtime, "yes")
@@ -93,7 +93,8 @@ async def test_dm_me_and_both_are_where_the_alerts_go(runtime: Runtime) -> None:
     dm = await say(runtime, "watch r/SaaS for churn, DM me above 60")
     assert "by DM" in dm.messages[0]
     both = await say(runtime, "both")
-    [confirmation] = both.messages
+    confirmation, address_question = both.messages
+    assert address_question.startswith("I don't have your email address yet")
     # The edit keeps what it does not mention: the threshold and keywords stay.
     assert "r/SaaS about churn" in confirmation and "above 60 by DM and email" in confirmation
     done = await say(runtime, "yes")
@@ -104,7 +105,8 @@ async def test_dm_me_and_both_are_where_the_alerts_go(runtime: Runtime) -> None:
 
 
 async def test_email_me_without_an_address_still_reaches_the_owner_by_dm(runtime: Runtime) -> None:
-    await say(runtime, "watch r/SaaS daily and email me")
+    asked = await say(runtime, "watch r/SaaS daily and email me")
+    assert asked.messages[-1] == "I don't have your email address yet: add it here, like “email you@example.com”."
     done = await say(runtime, "yes")
     assert "I'll DM you until you tell me one" in done.messages[0]
     row = await stored_watch(runtime)
