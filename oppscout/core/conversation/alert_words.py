@@ -55,7 +55,7 @@ _COST_LEAD = (
 _COST_MID = (
     r"(?:\s*(?:[:=]|(?:when|if|once|as soon as|after|at|of|is|it|its|it's|spend|spending|the|cost|costs|has|have|"
     r"reached|reaches|reach|hits|hit|passes|passed|gets to|goes|went|over|above|past|beyond|more than|exceeds|"
-    r"exceeded|total|so far|spent|this|that|analysis|watch|run|budget)\b))*"
+    r"exceeded|total|so far|spent|this|that|analysis|watch|run|budget|by|via|e-?mail|dms?)\b))*"
 )
 COST_RX = re.compile(
     _COST_LEAD + _COST_MID + r"\s*"

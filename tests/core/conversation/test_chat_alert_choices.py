@@ -168,3 +168,40 @@ async def test_a_cost_alert_set_in_chat_dms_once_when_the_analysis_crosses_it(se
     [(_, user, text)] = messenger.sent
     assert user == "ana"
     assert "Spend passed your cost alert of $0.05" in text
+
+
+async def test_a_cost_alert_by_email_arrives_once_through_smtp(settings: Settings) -> None:
+    with smtp_server() as (mailbox, port):
+        runtime = await Runtime.open(
+            settings.model_copy(
+                update={
+                    "smtp_host": "127.0.0.1",
+                    "smtp_port": port,
+                    "smtp_starttls": False,
+                    "reddit_price_per_1000_calls_usd": Decimal("10"),
+                }
+            )
+        )
+        try:
+            await say(runtime, "my email is ana@example.com")
+            asked = await say(
+                runtime, "r/smallbusiness r/freelance last 30 days budget $5, tell me by email when it has cost 5 cents"
+            )
+            assert "I'll tell you by email once its spend reaches $0.05" in asked.messages[0]
+            async with running_worker(runtime) as worker:
+                messenger = worker.ctx["watch_scheduler"].dispatcher.messengers["console"]
+                assert isinstance(messenger, ConsoleMessenger)
+                messenger.echo = None
+                started = await say(runtime, "yes")
+                assert started.submission is not None
+                await wait_for_status(runtime, started.submission.analysis_id, AnalysisStatus.COMPLETED)
+                async with asyncio.timeout(30):
+                    while len(mailbox.messages) < 2:  # the cost alert and the final summary
+                        await asyncio.sleep(0.05)
+                await asyncio.sleep(0.3)
+        finally:
+            await runtime.close()
+    cost = [m for m in mailbox.messages if "Spend passed your cost alert of $0.05" in text_of(m)]
+    assert len(cost) == 1 and cost[0]["To"] == "ana@example.com"
+    assert len(mailbox.messages) == 2
+    assert messenger.sent == []  # by email only
