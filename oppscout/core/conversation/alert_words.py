@@ -266,6 +266,23 @@ def channels(alerts: dict[str, Any]) -> tuple[bool, bool]:
     return delivery in (DM, BOTH), delivery in (EMAIL, BOTH)
 
 
+DELIVERY_ONLY_RX = re.compile(
+    r"\b(?:e-?mail|dm|message|ping|send)\s+(?:me|us)\b(?:\s+(?:the\s+)?(?:results?|summary|report|findings))?", re.I
+)
+
+
+def one_off_with_delivery(parsed: ParsedMessage, text: str) -> None:
+    """ "r/freelance last 2 weeks, email me the results" is an analysis whose summary is emailed, not a watch:
+    a window, no cadence and no threshold, and nothing but a delivery phrase asked to be told."""
+    from oppscout.core.conversation.parser import WATCH_RX
+
+    if parsed.intent != Intent.WATCH or parsed.window is None or parsed.cadence is not None:
+        return
+    if parsed.threshold is not None or WATCH_RX.search(DELIVERY_ONLY_RX.sub(" ", text)):
+        return
+    parsed.intent = Intent.SCAN
+
+
 def as_watch_edit(parsed: ParsedMessage, text: str) -> None:
     """Read a follow-up to a watch being set up ("above 80", "every 6 hours", "hourly") as a watch's fields:
     the parser reads a threshold and a cadence only in messages that ask for a watch."""

@@ -26,6 +26,7 @@ from oppscout.core.conversation.alert_words import (
     channels,
     merge_alert_words,
     money,
+    one_off_with_delivery,
     read_alert_words,
     where_alerts_go,
 )
@@ -150,6 +151,8 @@ class Dialog:
             parsed.subreddits, parsed.fuzzy = answer.names, answer.fuzzy
         if phase != "idle" and (state.get("draft") or {}).get("watch"):
             as_watch_edit(parsed, blank(text, words.spans))
+        else:
+            one_off_with_delivery(parsed, blank(text, words.spans))
         apply_alert_words(parsed, words)
         return parsed
 
@@ -239,6 +242,8 @@ class Dialog:
         watch = draft.get("watch")
         if cost is not None and not watch:
             notes.append(cost_note(cost, request.max_cost, alerts))
+        if email and not watch:
+            notes.append("(I'll email you the summary when it is done.)")
         needs_confirm = (
             self.confirm_always or confirm or bool(watch) or request.max_cost > self.settings.auto_approve_usd
         )

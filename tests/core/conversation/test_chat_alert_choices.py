@@ -205,3 +205,13 @@ async def test_a_cost_alert_by_email_arrives_once_through_smtp(settings: Setting
     assert len(cost) == 1 and cost[0]["To"] == "ana@example.com"
     assert len(mailbox.messages) == 2
     assert messenger.sent == []  # by email only
+
+
+async def test_email_me_the_results_of_a_one_off_analysis_is_not_a_watch(runtime: Runtime) -> None:
+    outcome = await say(runtime, "r/freelance last 2 weeks about invoicing, email me the results")
+    assert outcome.submission is not None  # started at once, as an analysis
+    assert "(I'll email you the summary when it is done.)" in outcome.messages[0]
+    request = await request_of(runtime, outcome.submission.analysis_id)
+    assert request.notification_preferences.email is True
+    async with runtime.database.unit_of_work() as session:
+        assert await WatchRepository(session).list_for("console", "local", None) == []
