@@ -295,3 +295,16 @@ def as_watch_edit(parsed: ParsedMessage, text: str) -> None:
         parsed.window = None  # "every 6 hours" says how often, not how far back
     if threshold_unclear(text):
         parsed.unclear.append("threshold")
+
+
+def cost_note(cost: CostAlert, budget: Decimal, alerts: dict[str, Any], *, monthly: bool = False) -> str:
+    """What the cost alert means for this budget, and where it goes."""
+    at = cost.against(budget)
+    spend = "its spend this month" if monthly else "its spend"
+    if at > budget:
+        return (
+            f"(A cost alert at {money(at)} can never fire: the budget is {money(budget)}. "
+            "Give a smaller amount or a share of the budget.)"
+        )
+    shown = money(at) if cost.percent is None else f"{money(at)} ({cost.describe()})"
+    return f"(I'll tell you {where_alerts_go(alerts)} once {spend} reaches {shown}.)"

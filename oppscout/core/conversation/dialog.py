@@ -24,8 +24,8 @@ from oppscout.core.conversation.alert_words import (
     as_watch_edit,
     blank,
     channels,
+    cost_note,
     merge_alert_words,
-    money,
     one_off_with_delivery,
     read_alert_words,
     where_alerts_go,
@@ -360,19 +360,6 @@ def describe(request: AnalysisRequest) -> str:
         window = f"{start:%-d %b %Y}" + ("" if last == start else f" to {last:%-d %b %Y}")
     about = f" about {', '.join(request.keywords)}" if request.keywords else ""
     return f"{subs}{about}, {window}, budget ${request.max_cost}"
-
-
-def cost_note(cost: CostAlert, budget: Decimal, alerts: dict[str, Any], *, monthly: bool = False) -> str:
-    """What the cost alert means for this budget, and where it goes."""
-    at = cost.against(budget)
-    spend = "its spend this month" if monthly else "its spend"
-    if at > budget:
-        return (
-            f"(A cost alert at {money(at)} can never fire: the budget is {money(budget)}. "
-            "Give a smaller amount or a share of the budget.)"
-        )
-    shown = money(at) if cost.percent is None else f"{money(at)} ({cost.describe()})"
-    return f"(I'll tell you {where_alerts_go(alerts)} once {spend} reaches {shown}.)"
 
 
 def describe_watch(
