@@ -231,9 +231,17 @@ def build_chat(runtime: Runtime, *, voice: bool = True, confirm_always: bool = F
 
     settings = runtime.settings
     # The demo data set can count a request's posts exactly; Reddit's volume is estimated.
-    volume = DemoSource().volume if settings.source == "demo" else None
+    demo = DemoSource() if settings.source == "demo" else None
+    volume = demo.volume if demo is not None else None
     resolver: SubredditResolver | None = None
-    if settings.source == "reddit":
+    watch_resolver: SubredditResolver | None = None
+    if demo is not None:
+        watch_resolver = demo
+    elif settings.source == "dump":
+        from oppscout.jobs.sources.dump import DumpSource
+
+        watch_resolver = DumpSource(runtime.database)
+    elif settings.source == "reddit":
         from oppscout.jobs.sources.reddit import RedditSource
 
         # Named subreddits are checked with Reddit before anything runs (misspellings confirmed, not replaced).
@@ -247,4 +255,5 @@ def build_chat(runtime: Runtime, *, voice: bool = True, confirm_always: bool = F
         watches=WatchService(runtime.database, settings),
         spend=SpendGovernor(runtime.database, settings),
         resolver=resolver,
+        watch_resolver=watch_resolver,
     )

@@ -7,6 +7,7 @@ never replaced silently.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ class SubredditName:
     state: SubredditState
     resolved: str | None = None
     suggestions: list[str] = field(default_factory=list)
+    where: str = "on Reddit"
+    """Where the name was looked up, as the message says it ("on Reddit", "in the demo data set")."""
 
     @property
     def needs_confirmation(self) -> bool:
@@ -63,8 +66,8 @@ class SubredditName:
             return f"{shown} was banned by Reddit and has nothing left to read. Remove it from the request."
         if self.suggestions:
             options = " or ".join(f"r/{s}" for s in self.suggestions[:3])
-            return f"There is no {shown} on Reddit. Did you mean {options}?"
-        return f"There is no {shown} on Reddit. Check the spelling, or name a similar subreddit."
+            return f"There is no {shown} {self.where}. Did you mean {options}?"
+        return f"There is no {shown} {self.where}. Check the spelling, or name a similar subreddit."
 
 
 @dataclass(frozen=True)
@@ -102,3 +105,19 @@ class SubredditResolver(Protocol):
     async def resolve_subreddits(self, names: Sequence[str]) -> SubredditResolution:
         """What Reddit makes of each name, with suggestions for unknown or misspelt ones."""
         ...
+
+
+def resolve_known(names: Sequence[str], known: Sequence[str], *, where: str) -> SubredditResolution:
+    """Names checked against a source's own list (an offline data set): found as the list spells them, or
+    not found with the closest names of the list as suggestions (all of them, up to three, when none is close)."""
+    by_key = {k.lower(): k for k in known}
+    found: list[SubredditName] = []
+    for asked in names:
+        key = name_candidate(asked).lower()
+        if key in by_key:
+            found.append(SubredditName(asked, SubredditState.OK, by_key[key]))
+            continue
+        close = difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.75)
+        suggestions = [by_key[c] for c in close] or list(known)[:3]
+        found.append(SubredditName(asked, SubredditState.NOT_FOUND, suggestions=suggestions, where=where))
+    return SubredditResolution(found)

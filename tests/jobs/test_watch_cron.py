@@ -15,7 +15,7 @@ from oppscout.core.outbox import ConsoleMessenger
 from oppscout.core.settings import Settings
 from oppscout.core.watches import WatchService, WatchSpec
 from oppscout.jobs.watch_tasks import run_watches
-from oppscout.runtime import Runtime
+from oppscout.runtime import Runtime, build_chat
 from tests.fakes.smtp_server import smtp_server, text_of
 from tests.helpers import make_request
 from tests.jobs.worker_harness import running_worker, wait_for_status
@@ -90,3 +90,23 @@ async def test_the_final_summary_is_emailed_when_the_requester_asked_for_email(s
     text = text_of(email)
     assert f"(id {submission.analysis_id})" in text
     assert "1. " in text and "score" in text
+
+
+async def test_a_watch_cost_alert_set_in_chat_is_dmed_once_by_the_worker(priced_runtime: Runtime) -> None:
+    chat = build_chat(priced_runtime, voice=False)
+    await chat.handle(ANA, "watch r/smallbusiness r/freelance daily, tell me when it has cost 1 cent")
+    created = await chat.handle(ANA, "yes")
+    assert "I'll also tell you once it has cost $0.01 in a month." in created.messages[0]
+    async with running_worker(priced_runtime) as worker:
+        messenger = worker.ctx["watch_scheduler"].dispatcher.messengers["console"]
+        assert isinstance(messenger, ConsoleMessenger)
+        messenger.echo = None
+        assert await run_watches(worker.ctx) == 1
+        async with asyncio.timeout(60):
+            while not any(text.startswith("💸") for _, _, text in messenger.sent):
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+    cost = [text for _, _, text in messenger.sent if text.startswith("💸")]
+    assert len(cost) == 1
+    assert cost[0].startswith("💸 Watch #1 (r/smallbusiness, r/freelance) has cost $")
+    assert "past your cost alert of $0.01" in cost[0]

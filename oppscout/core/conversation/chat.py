@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from oppscout.core.contract import AnalysisResponse, AnalysisStatus
+from oppscout.core.conversation.alert_words import BOTH, EMAIL
 from oppscout.core.conversation.commands import Cancel, Confirm, EditDraft, StartAnalysis
 from oppscout.core.conversation.dialog import CreateWatch, Dialog, Reply, RunAnalysis, SimpleAction
 from oppscout.core.conversation.interpreter import Interpretation, RequestInterpreter, needs_llm
@@ -19,6 +20,7 @@ from oppscout.core.conversation.vocabulary import load_vocabulary
 from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.chat_reads import ChatReadRepository
 from oppscout.core.db.repositories.conversations import ConversationRepository, ThreadRef
+from oppscout.core.db.repositories.outbox import OutboxRepository
 from oppscout.core.db.repositories.thread_lookup import ThreadLookup
 from oppscout.core.errors import AppError, TranscriberUnavailableError, VoiceError
 from oppscout.core.ports import Transcriber
@@ -80,6 +82,7 @@ class ChatService:
         watches: WatchService | None = None,
         spend: SpendGovernor | None = None,
         resolver: SubredditResolver | None = None,
+        watch_resolver: SubredditResolver | None = None,
     ) -> None:
         self.database = database
         self.analyses = analyses
@@ -90,6 +93,9 @@ class ChatService:
         self.watch_commands = WatchCommands(watches) if watches is not None else None
         self.spend = spend
         self.resolver = resolver
+        # Offline sources know their own names: a watch over a name they never have would run forever on
+        # nothing, so watches are checked against them (a one-off analysis gets the source's note instead).
+        self.watch_resolver = watch_resolver
 
     @property
     def voice_available(self) -> bool:
@@ -206,6 +212,7 @@ class ChatService:
         # "Starting: …" is said only once the service has accepted the request; a refusal replaces it.
         said = [m for m in reply.messages if run is None or m != run.announcement]
         outcome = ChatOutcome(messages=said, parsed=reply.parsed)
+        outcome.messages += await self._address_note(thread, new_state)
         try:
             if isinstance(reply.action, CreateWatch):
                 outcome.messages.append(await self._create_watch(thread, reply.action))
@@ -223,13 +230,27 @@ class ChatService:
             outcome.messages.append(error.message)
         return outcome
 
+    async def _address_note(self, thread: ThreadRef, state: dict[str, Any]) -> list[str]:
+        """Before a yes: say so when alerts are to be emailed and no address is known or given."""
+        alerts = (state.get("draft") or {}).get("alerts") or {}
+        if state.get("phase") != "confirming" or alerts.get("delivery") not in (EMAIL, BOTH) or alerts.get("address"):
+            return []
+        async with self.database.unit_of_work() as session:
+            known = await OutboxRepository(session).email_of(thread.platform, thread.workspace_id, thread.user_id)
+        if known is not None:
+            return []
+        return ["I don't have your email address yet: add it here, like “email you@example.com”."]
+
     async def _check_names(self, parsed: ParsedMessage | None) -> list[str]:
         """Check the named subreddits with Reddit: drop the unreadable ones (saying why and what to do) and turn
         misspelt ones into a guess the dialog confirms. Returns what to tell the user."""
-        if self.resolver is None or parsed is None or not parsed.subreddits:
+        resolver = self.resolver
+        if resolver is None and parsed is not None and parsed.intent == Intent.WATCH:
+            resolver = self.watch_resolver
+        if resolver is None or parsed is None or not parsed.subreddits:
             return []
         try:
-            resolution = await self.resolver.resolve_subreddits(parsed.subreddits)
+            resolution = await resolver.resolve_subreddits(parsed.subreddits)
         except Exception:  # Reddit unreachable: the worker checks the names again before it collects
             log.warning("could not check subreddit names with Reddit", exc_info=True)
             return []
@@ -255,7 +276,8 @@ class ChatService:
     ) -> tuple[ParsedMessage | None, Interpretation | None]:
         """The deterministic reading, completed by the LLM when one is configured, it is needed and it fits the caps."""
         if self.interpreter is None:
-            return (self.dialog.read(text, state, known) if self.resolver is not None else None), None
+            checked = self.resolver is not None or self.watch_resolver is not None
+            return (self.dialog.read(text, state, known) if checked else None), None
         parsed = self.dialog.read(text, state, known)
         if parsed is None or not needs_llm(parsed, text):
             return parsed, None
@@ -283,6 +305,13 @@ class ChatService:
     async def _create_watch(self, thread: ThreadRef, watch: CreateWatch) -> str:
         if self.watches is None:
             return "Watches are not set up on this bot; I can run the analysis once instead."
+        noted = ""
+        monthly = watch.monthly_budget
+        if monthly is None:
+            monthly = self.watches.settings.watch_default_monthly_budget_usd
+        if watch.address:
+            # The address was confirmed with the watch, so it is the owner's address from now on.
+            noted = await self.watches.set_email(thread, watch.address) + " "
         view = await self.watches.create(
             thread,
             WatchSpec(
@@ -291,9 +320,12 @@ class ChatService:
                 threshold=watch.threshold,
                 cadence_hours=watch.cadence_hours,
                 monthly_budget=watch.monthly_budget,
+                push=watch.push,
+                email=watch.email,
+                cost_threshold=watch.cost_alert.against(monthly) if watch.cost_alert else None,
             ),
         )
-        return view.confirmation()
+        return noted + view.confirmation()
 
     async def _simple(self, intent: Intent, latest: str | None, outcome: ChatOutcome, thread: ThreadRef) -> None:
         if intent == Intent.SPEND:

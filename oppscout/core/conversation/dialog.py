@@ -18,6 +18,18 @@ from pydantic import ValidationError
 
 from oppscout.core.analysis.synthesis import synthesis_range
 from oppscout.core.contract import AnalysisRequest, utcnow
+from oppscout.core.conversation.alert_words import (
+    CostAlert,
+    apply_alert_words,
+    as_watch_edit,
+    blank,
+    channels,
+    cost_note,
+    merge_alert_words,
+    one_off_with_delivery,
+    read_alert_words,
+    where_alerts_go,
+)
 from oppscout.core.conversation.commands import Cancel, Confirm, EditDraft
 from oppscout.core.conversation.estimate import Estimate, VolumeHint, estimate
 from oppscout.core.conversation.parser import Intent, ParsedMessage, parse
@@ -71,6 +83,12 @@ class CreateWatch:
     threshold: int | None
     cadence_hours: int | None
     monthly_budget: Decimal | None
+    push: bool = True
+    email: bool = False
+    address: str | None = None
+    """An address given with the watch ("email pat@example.com"): remembered for the owner when it is set up."""
+    cost_alert: CostAlert | None = None
+    """The month's spend to tell the owner about ("tell me when it has cost $1")."""
 
 
 Action = RunAnalysis | SimpleAction | CreateWatch
@@ -128,10 +146,17 @@ class Dialog:
         if edit and phase != "idle":
             text = text[edit.end() :]
         known = list(known_subreddits)
-        parsed = parse(text, self.now(), known_subreddits=known)
+        # Addresses and cost alerts are read first and hidden from the parser ("$1" there is not the budget).
+        words = read_alert_words(text)
+        parsed = parse(blank(text, words.spans), self.now(), known_subreddits=known)
         if phase == "clarifying" and not parsed.subreddits and parsed.intent in (Intent.SCAN, Intent.WATCH):
             answer = answer_subreddits(text, known)
             parsed.subreddits, parsed.fuzzy = answer.names, answer.fuzzy
+        if phase != "idle" and (state.get("draft") or {}).get("watch"):
+            as_watch_edit(parsed, blank(text, words.spans))
+        else:
+            one_off_with_delivery(parsed, blank(text, words.spans))
+        apply_alert_words(parsed, words)
         return parsed
 
     def handle(
@@ -215,6 +240,9 @@ class Dialog:
         if "max_cost" not in draft:
             draft["max_cost"] = str(self.settings.default_max_cost_usd)
             defaults.append(f"a {usd(self.settings.default_max_cost_usd)} budget")
+        alerts: dict[str, Any] = draft.get("alerts") or {}
+        push, email = channels(alerts)
+        cost = CostAlert.from_text(alerts["cost"]) if alerts.get("cost") else None
         try:
             request = AnalysisRequest.model_validate(
                 {
@@ -222,6 +250,11 @@ class Dialog:
                     "timeRange": {"start": draft["start"], "end": draft["end"]},
                     "keywords": draft.get("keywords") or None,
                     "maxCost": draft["max_cost"],
+                    "notificationPreferences": {
+                        "push": push,
+                        "email": email,
+                        "costThreshold": str(cost.against(Decimal(draft["max_cost"]))) if cost else None,
+                    },
                 },
                 context={"max_cost_cap": self.settings.max_cost_cap_usd, "now": now},
             )
@@ -233,11 +266,15 @@ class Dialog:
             notes.append(f"(You didn't say, so I used {' and '.join(defaults)}.)")
         notes += [f"(I took “{heard}” to mean r/{name}.)" for heard, name in draft.get("resolved", [])]
         if draft.get("llm_fields"):
-            cost = Decimal(str(draft.get("llm_read_cost", "0")))
-            paid = f"; that read cost {money(cost)}, charged to this workspace" if cost else ""
+            read_cost = Decimal(str(draft.get("llm_read_cost", "0")))
+            paid = f"; that read cost {money(read_cost)}, charged to this workspace" if read_cost else ""
             notes.append(f"(The AI helped me read your message: {', '.join(draft['llm_fields'])}{paid}.)")
         notes += draft.get("notes") or []
         watch = draft.get("watch")
+        if cost is not None and not watch:
+            notes.append(cost_note(cost, request.max_cost, alerts))
+        if email and not watch:
+            notes.append("(I'll email you the summary when it is done.)")
         needs_confirm = (
             self.confirm_always or confirm or bool(watch) or request.max_cost > self.settings.auto_approve_usd
         )
@@ -257,11 +294,17 @@ class Dialog:
                     threshold=watch.get("threshold"),
                     cadence_hours=watch.get("cadence_hours"),
                     monthly_budget=request.max_cost if budget_said else None,
+                    push=push,
+                    email=email,
+                    address=alerts.get("address"),
+                    cost_alert=cost,
                 )
                 return Reply([], action), {}
             monthly = request.max_cost if budget_said else self.settings.watch_default_monthly_budget_usd
+            described = describe_watch(request, watch, alerts, default_threshold=self.settings.watch_default_threshold)
             lines = [
-                f"I understood a watch: {describe_watch(request, watch)}, with a budget of {usd(monthly)} a month.",
+                f"I understood a watch: {described}, with a budget of {usd(monthly)} a month.",
+                *([cost_note(cost, monthly, alerts, monthly=True)] if cost else []),
                 *notes[1 if defaults else 0 :],
                 "Set it up? (yes / edit … / cancel)",
             ]
@@ -315,12 +358,14 @@ def merge(draft: dict[str, Any], parsed: ParsedMessage) -> dict[str, Any]:
     if parsed.max_cost is not None:
         merged["max_cost"] = str(parsed.max_cost)
     if parsed.intent == Intent.WATCH:
+        # An edit of a watch ("email me instead") keeps the threshold and cadence it does not mention.
+        before: dict[str, Any] = dict(draft.get("watch") or {})
         merged["watch"] = {
-            "threshold": parsed.threshold,
-            "cadence": parsed.cadence.label if parsed.cadence else None,
-            "cadence_hours": parsed.cadence.hours if parsed.cadence else None,
+            "threshold": parsed.threshold if parsed.threshold is not None else before.get("threshold"),
+            "cadence": parsed.cadence.label if parsed.cadence else before.get("cadence"),
+            "cadence_hours": parsed.cadence.hours if parsed.cadence else before.get("cadence_hours"),
         }
-    return merged
+    return merge_alert_words(merged, parsed.alerts)
 
 
 def edited(draft: dict[str, Any], edit: EditDraft, now: datetime) -> dict[str, Any]:
@@ -366,11 +411,22 @@ def describe(request: AnalysisRequest) -> str:
     return f"{subs}{about}, {window}, budget {usd(request.max_cost)}"
 
 
-def describe_watch(request: AnalysisRequest, watch: dict[str, Any]) -> str:
-    """A one-line description of a watch: what, how often, and when to alert."""
+def describe_watch(
+    request: AnalysisRequest,
+    watch: dict[str, Any],
+    alerts: dict[str, Any] | None = None,
+    *,
+    default_threshold: int = 70,
+) -> str:
+    """A one-line description of a watch: what, how often, when to alert, and where alerts go."""
     subs = ", ".join(f"r/{s}" for s in request.subreddits)
     about = f" about {', '.join(request.keywords)}" if request.keywords else ""
     cadence = watch.get("cadence") or "daily"
     threshold = watch.get("threshold")
-    alert = f"alert when an opportunity scores above {threshold}" if threshold is not None else "alert on new ones"
-    return f"{subs}{about}, {cadence}, {alert}"
+    # The default is said, not implied: a watch set up without a threshold alerts at it.
+    alert = (
+        f"alert when an opportunity scores above {threshold}"
+        if threshold is not None
+        else f"alert when an opportunity scores {default_threshold} or more (the default)"
+    )
+    return f"{subs}{about}, {cadence}, {alert} {where_alerts_go(alerts or {})}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oppscout.core.conversation.amounts import (
     Cadence,
@@ -23,6 +23,9 @@ from oppscout.core.conversation.amounts import (
 from oppscout.core.conversation.keywords import find_keywords
 from oppscout.core.conversation.subreddit_names import FuzzyName, find_subreddits
 from oppscout.core.conversation.windows import find_window
+
+if TYPE_CHECKING:
+    from oppscout.core.conversation.alert_words import AlertWords
 
 MAX_MESSAGE_CHARS = 2000
 """Only this much of a message is read: a request is a sentence or two, and the bound keeps every pattern's
@@ -109,6 +112,8 @@ class ParsedMessage:
     """Fields the message tried to give but the parser could not read ("threshold high"): asked back."""
     notes: list[str] = field(default_factory=list)
     """What the parser assumed and the user should see ("budgets are in US dollars: €5 read as $5")."""
+    alerts: AlertWords | None = None
+    """What the message said about alerts (delivery, cost alert), read by the dialog before parsing."""
 
     @property
     def missing(self) -> list[str]:

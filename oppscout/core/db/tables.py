@@ -296,6 +296,9 @@ class WatchRow(Base):
     next_run_at: Mapped[datetime]
     last_window_end: Mapped[datetime | None]
     budget_notice_month: Mapped[str | None] = mapped_column(String(7))
+    cost_threshold_usd: Mapped[Decimal | None]
+    """The month's spend the owner asked to hear about ("tell me when it has cost $1"); None for no alert."""
+    cost_notice_month: Mapped[str | None] = mapped_column(String(7))
 
 
 class WatchRunRow(Base):

@@ -28,6 +28,8 @@ class WatchSpec:
     monthly_budget: Decimal | None = None
     push: bool = True
     email: bool = False
+    cost_threshold: Decimal | None = None
+    """Tell the owner once a month when the watch's spend this month reaches this."""
 
 
 @dataclass(frozen=True)
@@ -51,15 +53,30 @@ class WatchView:
     next_run_at: datetime
     spent_this_month: Decimal = Decimal("0")
     notes: list[str] = field(default_factory=list)
+    email_to: str | None = None
+    """The owner's address, when email is on and one is known."""
+    cost_threshold: Decimal | None = None
 
     @classmethod
-    def of(cls, row: WatchRow, spent: Decimal = Decimal("0")) -> WatchView:
-        """The view of a row."""
+    def of(cls, row: WatchRow, spent: Decimal = Decimal("0"), email_to: str | None = None) -> WatchView:
+        """The view of a row (``email_to``: the owner's address, shown where alerts go)."""
         return cls(
             row.id, row.platform, row.workspace_id, row.owner_id, row.channel_id, row.thread_id,
             list(row.subreddits), list(row.keywords), row.threshold, row.cadence_hours,
             row.monthly_budget_usd, row.push, row.email, row.active, row.next_run_at, spent,
+            email_to=email_to, cost_threshold=row.cost_threshold_usd,
         )  # fmt: skip
+
+    @property
+    def channels(self) -> str:
+        """Where alerts go: 'DM', 'email (pat@example.com)', 'DM and email (…)'."""
+        email = f"email ({self.email_to})" if self.email_to else "email"
+        return " and ".join(c for c, on in (("DM", self.push), (email, self.email)) if on) or "no channel"
+
+    @property
+    def cost_line(self) -> str:
+        """'; cost alert at $1 a month' or nothing."""
+        return f"; cost alert at {_money(self.cost_threshold)} a month" if self.cost_threshold is not None else ""
 
     @property
     def title(self) -> str:
@@ -70,17 +87,30 @@ class WatchView:
     def describe(self) -> str:
         """One line for a list of watches."""
         state = "" if self.active else " (paused)"
-        channels = " and ".join(c for c, on in (("DM", self.push), ("email", self.email)) if on) or "no channel"
         return (
             f"#{self.id} {self.title}: {cadence_label(self.cadence_hours)}, alert at score {self.threshold}+ by "
-            f"{channels}, ${self.spent_this_month:.2f} of ${self.monthly_budget:.2f} used this month{state}"
+            f"{self.channels}, ${self.spent_this_month:.2f} of ${self.monthly_budget:.2f} used this month"
+            f"{self.cost_line}{state}"
         )
 
     def confirmation(self) -> str:
         """What to say when the watch was created."""
+        how = {"DM": "DM you", "no channel": "tell no one"}.get(self.channels, f"send you a {self.channels}")
+        if self.channels.startswith("email"):
+            how = f"email you{f' at {self.email_to}' if self.email_to else ''}"
+        cost = (
+            f" I'll also tell you once it has cost {_money(self.cost_threshold)} in a month."
+            if self.cost_threshold is not None
+            else ""
+        )
         text = (
-            f"Watching {self.title} {cadence_label(self.cadence_hours)} (watch #{self.id}). I'll DM you when an "
+            f"Watching {self.title} {cadence_label(self.cadence_hours)} (watch #{self.id}). I'll {how} when an "
             f"opportunity scores {self.threshold} or more, or a theme grows sharply; budget "
-            f"${self.monthly_budget:.2f} a month."
+            f"${self.monthly_budget:.2f} a month.{cost}"
         )
         return " ".join([text, *self.notes])
+
+
+def _money(value: Decimal | None) -> str:
+    value = value or Decimal(0)
+    return f"${value.quantize(Decimal(1))}" if value == value.to_integral() else f"${value:.2f}"

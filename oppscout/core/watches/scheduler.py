@@ -262,20 +262,38 @@ class WatchScheduler:
                     )
                 text = alert_text(WatchView.of(watch).title, alerts, threshold=watch.threshold, watch_id=watch.id)
                 ids += await self._queue_alert(session, watch, run.id, text, now)
+            ids += await self._cost_alert(session, watch, now)
         if ids and self.dispatcher is not None:
             await self.dispatcher.dispatch(ids)
         return ids
 
+    async def _cost_alert(self, session: AsyncSession, watch: WatchRow, now: datetime) -> list[int]:
+        """Tell the owner, once a month, that the watch's settled spend this month reached their cost alert."""
+        if watch.cost_threshold_usd is None:
+            return []
+        spent = await month_committed(session, watch.id, month_bounds(now)[0], spent_only=True)
+        month = f"{now:%Y-%m}"
+        if spent < watch.cost_threshold_usd or not await WatchRepository(session).claim_cost_notice(watch.id, month):
+            return []
+        text = (
+            f"💸 Watch #{watch.id} ({WatchView.of(watch).title}) has cost ${spent:.2f} this month, past your cost "
+            f"alert of ${watch.cost_threshold_usd:.2f} (budget ${watch.monthly_budget_usd:.2f} a month). "
+            f"(Say “pause watch {watch.id}” to stop its runs.)"
+        )
+        return await self._queue_alert(session, watch, f"watch-cost:{watch.id}:{month}", text, now)
+
     async def _queue_alert(
-        self, session: AsyncSession, watch: WatchRow, run_id: int, text: str, now: datetime
+        self, session: AsyncSession, watch: WatchRow, key: int | str, text: str, now: datetime
     ) -> list[int]:
+        """Queue ``text`` to the owner by the watch's channels (``key``: a run id, or a key of its own)."""
+        key = f"watch-alert:{key}" if isinstance(key, int) else key
         drafts: list[Draft] = []
         if watch.push:
-            drafts.append(_owner_dm(watch, f"watch-alert:{run_id}:dm", text))
+            drafts.append(_owner_dm(watch, f"{key}:dm", text))
         if watch.email:
             address = await OutboxRepository(session).email_of(watch.platform, watch.workspace_id, watch.owner_id)
             if address:
-                drafts.append(Draft(f"watch-alert:{run_id}:email", EMAIL, watch.workspace_id, address, text))
+                drafts.append(Draft(f"{key}:email", EMAIL, watch.workspace_id, address, text))
         ids = [await enqueue(session, d, now) for d in drafts]
         return [i for i in ids if i is not None]
 

@@ -62,15 +62,20 @@ class WatchService:
         budget = self.settings.watch_default_monthly_budget_usd if spec.monthly_budget is None else spec.monthly_budget
         if budget < 0:
             raise InvalidRequestError("A watch's monthly budget cannot be negative.")
+        if spec.cost_threshold is not None and spec.cost_threshold < 0:
+            raise InvalidRequestError("A cost alert is an amount of at least $0, like $1.")
         now = self.clock()
         notes: list[str] = []
+        push = spec.push
         async with self.database.unit_of_work() as session:
-            if (
-                spec.email
-                and await OutboxRepository(session).email_of(thread.platform, thread.workspace_id, thread.user_id)
-                is None
-            ):
-                notes.append("I don't have your email address yet: say “my email is you@example.com”.")
+            address = await OutboxRepository(session).email_of(thread.platform, thread.workspace_id, thread.user_id)
+            if spec.email and address is None:
+                # Email alone with no address would reach no one: DMs carry the alerts until an address is given.
+                push = True
+                notes.append(
+                    "I don't have your email address yet, so I'll DM you until you tell me one: "
+                    "say “my email is you@example.com”."
+                )
             row = await WatchRepository(session).add(
                 WatchRow(
                     platform=thread.platform,
@@ -83,14 +88,15 @@ class WatchService:
                     threshold=threshold,
                     cadence_hours=cadence,
                     monthly_budget_usd=budget,
-                    push=spec.push,
+                    push=push,
                     email=spec.email,
+                    cost_threshold_usd=spec.cost_threshold,
                     active=True,
                     created_at=now,
                     next_run_at=now,
                 )
             )
-        view = WatchView.of(row)
+        view = WatchView.of(row, email_to=address if spec.email else None)
         view.notes.extend(notes)
         return view
 
@@ -100,7 +106,15 @@ class WatchService:
         async with self.database.unit_of_work() as session:
             repo = WatchRepository(session)
             rows = await repo.list_for(thread.platform, thread.workspace_id, thread.user_id if mine_only else None)
-            return [WatchView.of(r, await month_committed(session, r.id, start, spent_only=True)) for r in rows]
+            contacts = OutboxRepository(session)
+            return [
+                WatchView.of(
+                    r,
+                    await month_committed(session, r.id, start, spent_only=True),
+                    await contacts.email_of(r.platform, r.workspace_id, r.owner_id) if r.email else None,
+                )
+                for r in rows
+            ]
 
     async def describe_list(self, thread: ThreadRef, *, mine_only: bool = False) -> str:
         """The watches as chat text."""

@@ -19,6 +19,7 @@ from oppscout.core.contract import AnalysisRequest, utcnow
 from oppscout.core.conversation.estimate import VolumeHint
 from oppscout.core.corpus import ItemKind, RedditItem, comment_permalink, post_permalink
 from oppscout.core.ports import CallMeter, CommentBatch, PostBatch, ProgressCallback
+from oppscout.core.subreddit_names import SubredditResolution, resolve_known
 
 PAGE_SIZE = 100
 
@@ -99,6 +100,10 @@ class DemoSource:
         """How many posts the request will read here, for the confirmation's estimate."""
         # Calls to the demo data set cost nothing and take no time beyond the configured pause.
         return VolumeHint(posts=sum(1 for p in self._posts if self._matches(p, request)), seconds_per_call=0.0)
+
+    async def resolve_subreddits(self, names: Sequence[str]) -> SubredditResolution:
+        """The names the demo data set covers, and suggestions from it for any other."""
+        return resolve_known(names, self.subreddits, where="in the demo data set")
 
     async def still_visible(self, items: Sequence[RedditItem]) -> set[str]:
         """Every item: this data set does not change after it was written."""

@@ -26,6 +26,7 @@ from oppscout.core.db.database import Database
 from oppscout.core.db.repositories.reddit_cache import ORIGIN_DUMP, RedditCacheRepository
 from oppscout.core.errors import InvalidRequestError
 from oppscout.core.ports import CallMeter, CommentBatch, PostBatch, ProgressCallback
+from oppscout.core.subreddit_names import SubredditResolution, resolve_known
 from oppscout.jobs.sources.reddit_json import comment_from_json, post_from_json
 
 BATCH = 500
@@ -220,6 +221,10 @@ class DumpSource:
         """Subreddits with imported posts."""
         async with self.database.unit_of_work() as session:
             return await RedditCacheRepository(session).origin_subreddits(ORIGIN_DUMP)
+
+    async def resolve_subreddits(self, names: Sequence[str]) -> SubredditResolution:
+        """The names the imported dumps cover, and suggestions from them for any other."""
+        return resolve_known(names, await self.subreddits(), where="in the imported dumps")
 
     async def still_visible(self, items: Sequence[RedditItem]) -> set[str]:
         """Every item: this data set does not change after it was written."""

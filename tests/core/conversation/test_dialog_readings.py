@@ -34,7 +34,7 @@ def test_a_future_end_is_clamped_and_said(tmp_path: Path) -> None:
 def test_an_unreadable_threshold_is_asked_back(tmp_path: Path) -> None:
     reply, state = dialog(tmp_path).handle("watch r/SaaS for churn, threshold high", {})
     [line] = reply.messages
-    assert "alert on new ones" in line  # no threshold was guessed
+    assert "scores 70 or more (the default)" in line  # the default is said, not a guess passed off as read
     assert "I couldn't read the alert threshold" in line
     assert state["draft"]["watch"]["threshold"] is None
 

@@ -108,6 +108,18 @@ class WatchRepository:
         )
         return _changed(result)
 
+    async def claim_cost_notice(self, watch_id: int, month: str) -> bool:
+        """Take the right to tell the owner the watch's spend reached their cost alert; once per month."""
+        result = await self.session.execute(
+            update(WatchRow)
+            .where(
+                WatchRow.id == watch_id,
+                (WatchRow.cost_notice_month.is_(None)) | (WatchRow.cost_notice_month != month),
+            )
+            .values(cost_notice_month=month)
+        )
+        return _changed(result)
+
     # ---- runs --------------------------------------------------------------------------------
 
     async def add_run(
