@@ -55,6 +55,9 @@ POST_CHARS = 400
 COMMENT_CHARS = 300
 # Replies this short may carry their thread's need without saying it again ("same here").
 REPLY_WORDS = 60
+# The encoder is nearly all of the engine's time (~15 ms an item on two cores): past this many
+# need-bearing items, the strongest are clustered and the rest left out, which the results say.
+MAX_EMBEDDED = MAX_DIRECT
 
 
 @dataclass
@@ -97,11 +100,13 @@ def _placed(embedded: Embedded, rows: list[int]) -> Vectors:
     return out
 
 
-def needs_of(items: Sequence[RedditItem]) -> tuple[dict[str, Need], Embedded]:
-    """Need-bearing items by id, with their embeddings; comments read in their thread.
+def needs_of(items: Sequence[RedditItem], *, limit: int = MAX_EMBEDDED) -> tuple[dict[str, Need], Embedded, int]:
+    """Need-bearing items by id, with their embeddings; comments read in their thread; and how
+    many need-bearing items were left out because there were more than ``limit``.
 
     Only what can matter is encoded (the encoder is the engine's main cost): need-bearing items,
-    and short replies in need-bearing threads, which may carry their thread's need.
+    and short replies in need-bearing threads, which may carry their thread's need. Past
+    ``limit``, the strongest needs (then the most upvoted) are kept, so time stays bounded.
     """
     usable = [i for i in items if is_usable(i)]
     found: dict[str, Need] = {}
@@ -113,6 +118,12 @@ def needs_of(items: Sequence[RedditItem]) -> tuple[dict[str, Need], Embedded]:
             need = detect_need(item, post_need=(item.post_id or "") in found)
             if need is not None:
                 found[item.reddit_id] = need
+    left_out = max(0, len(found) - limit)
+    if left_out:
+        scores = {i.reddit_id: i.score for i in usable}
+        strongest = sorted(found, key=lambda k: (found[k].strength, scores.get(k, 0)), reverse=True)[:limit]
+        found = {k: found[k] for k in strongest}
+        log.info("%d need-bearing items; the %d strongest are clustered", len(found) + left_out, limit)
     replies = [
         i
         for i in usable
@@ -120,7 +131,7 @@ def needs_of(items: Sequence[RedditItem]) -> tuple[dict[str, Need], Embedded]:
         and i.reddit_id not in found
         and (i.post_id or "") in found
         and len(i.body.split()) <= REPLY_WORDS
-    ]
+    ][: max(0, limit - len(found))]
     embedded = embed_items([i for i in usable if i.reddit_id in found] + replies)
     for item in replies:
         row, post_row = embedded.index[item.reddit_id], embedded.index[item.post_id or ""]
@@ -128,7 +139,7 @@ def needs_of(items: Sequence[RedditItem]) -> tuple[dict[str, Need], Embedded]:
         need = detect_need(item, post_need=True, similarity_to_post=similarity)
         if need is not None:
             found[item.reddit_id] = need
-    return found, embedded
+    return found, embedded, left_out
 
 
 def _labels(vectors: Vectors) -> npt.NDArray[np.int64]:
@@ -200,13 +211,14 @@ def _dedupe(positions: list[int], vectors: Vectors) -> list[int]:
     return [positions[k] for k in kept]
 
 
-def cluster(items: Sequence[RedditItem]) -> tuple[list[Theme], Embedded]:
-    """Themes of the need-bearing items, each with its centroid; and the embedded items."""
-    by_id, embedded = needs_of(items)
+def cluster(items: Sequence[RedditItem]) -> tuple[list[Theme], Embedded, int]:
+    """Themes of the need-bearing items, each with its centroid; the embedded items; and how many
+    need-bearing items were left out (see ``needs_of``)."""
+    by_id, embedded, left_out = needs_of(items)
     rows = sorted(embedded.index[k] for k in by_id)
     needs = {embedded.index[k]: n for k, n in by_id.items()}
     if not rows:
-        return [], embedded
+        return [], embedded, left_out
     placed = _placed(embedded, rows)
     authors = [embedded.items[r].author.lower() for r in rows]
     groups = _regroup(_labels(placed), placed, authors)
@@ -224,7 +236,7 @@ def cluster(items: Sequence[RedditItem]) -> tuple[list[Theme], Embedded]:
         themes.append(theme)
     _word_centroids(themes)
     log.info("clustered %d need-bearing items of %d into %d themes", len(rows), len(embedded.items), len(themes))
-    return themes, embedded
+    return themes, embedded, left_out
 
 
 def _theme(rows: list[int], embedded: Embedded, needs: dict[int, Need], posts: dict[str, RedditItem]) -> Theme:

@@ -91,9 +91,9 @@ def analyze_items(items: Sequence[RedditItem], request: AnalysisRequest) -> Oppo
 def local_analysis(items: Sequence[RedditItem], request: AnalysisRequest) -> LocalAnalysis:
     """Signals, themes, scores and quotes, keeping each opportunity's theme."""
     chosen, note = relevant(items, request)
-    analysis = rank_themes(find_themes(chosen), items, request)
-    if note:
-        analysis.results.notes.append(note)
+    themes, capped = find_themes(chosen)
+    analysis = rank_themes(themes, items, request)
+    analysis.results.notes += [n for n in (note, capped) if n]
     return analysis
 
 
@@ -105,9 +105,17 @@ def relevant(items: Sequence[RedditItem], request: AnalysisRequest) -> tuple[lis
     return selection.items, selection.note
 
 
-def find_themes(items: Sequence[RedditItem]) -> list[Theme]:
-    """Need-bearing items, every one embedded, clustered by meaning."""
-    return cluster(items)[0]
+def find_themes(items: Sequence[RedditItem]) -> tuple[list[Theme], str | None]:
+    """Need-bearing items, embedded and clustered by meaning; and a note when there were too many
+    to cluster them all (the strongest were kept)."""
+    themes, embedded, left_out = cluster(items)
+    if not left_out:
+        return themes, None
+    kept = len(embedded.items)
+    return themes, (
+        f"So many items raise a need that the themes come from the strongest {kept:,}; "
+        f"{left_out:,} weaker ones were left out. A narrower window or keywords would read them all."
+    )
 
 
 def rank_themes(all_themes: list[Theme], items: Sequence[RedditItem], request: AnalysisRequest) -> LocalAnalysis:
@@ -188,10 +196,10 @@ class LocalEngine:
         if self.embedder is None or self.prices is None or budget is None:
             return await asyncio.to_thread(local_analysis, items, request)
         chosen, matched = await asyncio.to_thread(relevant, items, request)
-        themes = await asyncio.to_thread(find_themes, chosen)
+        themes, capped = await asyncio.to_thread(find_themes, chosen)
         themes, note = await merge_by_meaning(themes, self.embedder, self.prices, budget)
         analysis = await asyncio.to_thread(rank_themes, themes, items, request)
-        analysis.results.notes += [n for n in (matched, note) if n]
+        analysis.results.notes += [n for n in (matched, capped, note) if n]
         return analysis
 
     async def analyze(

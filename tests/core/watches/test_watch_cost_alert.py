@@ -41,7 +41,7 @@ async def test_cost_alerts_for_watches_are_read_from_chat(watches: Watches) -> N
     chat = build_chat(watches.runtime, voice=False)
     asked = await chat.handle(OWNER, "watch r/SaaS daily, budget $4, tell me when it has cost $1")
     [confirmation] = asked.messages
-    assert "with a budget of $4 a month" in confirmation  # "$1" is the alert, not the budget
+    assert "with a budget of $4.00 a month" in confirmation  # "$1" is the alert, not the budget
     assert "once its spend this month reaches $1" in confirmation
     done = await chat.handle(OWNER, "yes")
     assert "I'll also tell you once it has cost $1 in a month." in done.messages[0]
