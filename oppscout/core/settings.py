@@ -149,6 +149,11 @@ class Settings(BaseSettings):
     slack_host: str = Field(default="0.0.0.0", description="Interface the HTTP mode endpoint listens on.")
     slack_port: int = Field(default=3000, ge=0, le=65535, description="Port of the HTTP mode endpoint.")
     slack_events_path: str = Field(default="/slack/events", description="Path of the HTTP mode endpoint.")
+    slack_max_event_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=65536,
+        description="Largest Slack event accepted (a 40,000-character message with its blocks is ~200 KB).",
+    )
     slack_progress_update_seconds: float = Field(
         default=3.0, ge=0, description="Least time between two chat.update calls on one progress message."
     )

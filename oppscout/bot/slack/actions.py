@@ -26,7 +26,7 @@ from oppscout.bot.render.blockkit import (
     edit_modal,
     modal_values,
 )
-from oppscout.bot.slack.conversation import PLATFORM, SlackConversations
+from oppscout.bot.slack.conversation import DIRECT_CONVERSATION, PLATFORM, SlackConversations, is_direct_channel
 from oppscout.core.conversation.commands import Cancel, Confirm
 from oppscout.core.conversation.state import FieldError, FormFields
 from oppscout.core.db.repositories.conversations import ThreadRef
@@ -45,7 +45,9 @@ def _where(body: dict[str, Any]) -> tuple[ThreadRef, str, str]:
     channel = body["channel"]["id"]
     ts = str(message.get("ts", ""))
     team = str((body.get("team") or {}).get("id") or body["user"].get("team_id", ""))
-    ref = ThreadRef(PLATFORM, team, channel, str(message.get("thread_ts") or ts), body["user"]["id"])
+    # A button on a top-level message of a DM belongs to the DM's own conversation (see listeners).
+    top = DIRECT_CONVERSATION if is_direct_channel(channel) else ts
+    ref = ThreadRef(PLATFORM, team, channel, str(message.get("thread_ts") or top), body["user"]["id"])
     return ref, ts, str(message.get("text", ""))
 
 

@@ -32,8 +32,6 @@ from oppscout.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-MAX_EVENT_BYTES = 4 * 1024 * 1024
-
 
 @dataclass
 class SlackApp:
@@ -92,8 +90,11 @@ def build_slack_notifier(settings: Settings) -> SlackThreadNotifier:
 class SlackEndpoint:
     """The Events API / interactivity / slash command endpoint as an aiohttp handler (mountable)."""
 
-    def __init__(self, bolt: AsyncApp) -> None:
+    def __init__(
+        self, bolt: AsyncApp, *, max_event_bytes: int = Settings.model_fields["slack_max_event_bytes"].default
+    ) -> None:
         self.bolt = bolt
+        self.max_event_bytes = max_event_bytes
 
     async def handle(self, request: web.Request) -> web.Response:
         """Verify, dispatch and answer one request from Slack."""
@@ -117,7 +118,7 @@ class SlackEndpoint:
         # Slack sends messages of up to 40,000 characters, and the event repeats them in its blocks; escaped
         # as JSON (an emoji is 12 bytes) that can pass aiohttp's 1 MiB default, and a refused event is retried
         # by Slack and then dropped.
-        app = web.Application(client_max_size=MAX_EVENT_BYTES)
+        app = web.Application(client_max_size=self.max_event_bytes)
         app.router.add_post(path, self.handle)
         flow = self.bolt.oauth_flow
         if flow is not None:
@@ -172,7 +173,10 @@ async def run_slack(runtime: Runtime, chat: ChatService) -> None:
             await app.conversations.close()
         return
     runner = await serve_http(
-        SlackEndpoint(app.bolt), settings.slack_host, settings.slack_port, settings.slack_events_path
+        SlackEndpoint(app.bolt, max_event_bytes=settings.slack_max_event_bytes),
+        settings.slack_host,
+        settings.slack_port,
+        settings.slack_events_path,
     )
     log.info("Slack: listening on %s:%s%s", settings.slack_host, settings.slack_port, settings.slack_events_path)
     try:

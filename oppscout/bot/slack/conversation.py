@@ -29,6 +29,15 @@ from oppscout.core.service import AnalysisService, Submission
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+DIRECT_CONVERSATION = ""
+"""The thread id of a DM's own conversation: messages in a DM's main box, answered there, not in threads."""
+
+
+def is_direct_channel(channel_id: str) -> bool:
+    """Whether a Slack channel id is a direct message with the bot (DM ids start with "D")."""
+    return channel_id.startswith("D")
+
+
 # How long a queued analysis's place in line is kept current; past that the worker's events take over.
 MAX_QUEUE_FOLLOW_SECONDS = 3600.0
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a minute."

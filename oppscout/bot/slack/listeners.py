@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from oppscout.bot.render.blockkit import clip, escape
-from oppscout.bot.slack.conversation import PLATFORM, SlackConversations
+from oppscout.bot.slack.conversation import DIRECT_CONVERSATION, PLATFORM, SlackConversations
 from oppscout.bot.slack.markup import decode
 from oppscout.core.conversation.dialog import HELP_TEXT
 from oppscout.core.db.repositories.conversations import ThreadRef
@@ -86,7 +86,10 @@ def register_entry_points(app: AsyncApp, conversations: SlackConversations) -> N
         if not direct and context.bot_user_id and f"<@{context.bot_user_id}>" in text:
             return  # app_mention answers this one
         thread_ts = event.get("thread_ts")
-        ref = ThreadRef(PLATFORM, _team(body, event, context), event["channel"], thread_ts or event["ts"], user)
+        # In a DM the conversation is the DM itself (what is typed in its main box continues the dialog,
+        # and the bot answers there); a thread inside the DM is a conversation of its own.
+        where = thread_ts or (DIRECT_CONVERSATION if direct else event["ts"])
+        ref = ThreadRef(PLATFORM, _team(body, event, context), event["channel"], where, user)
         if not direct:
             # In channels the bot only follows threads it is part of; everything else is people's own talk.
             if not thread_ts:

@@ -160,7 +160,7 @@ class SlackThreadNotifier:
             return
         try:
             await poster.client.files_upload_v2(
-                channel=thread.channel_id, thread_ts=thread.thread_id, file_uploads=files
+                channel=thread.channel_id, thread_ts=thread.thread_id or None, file_uploads=files
             )
         except SlackApiError as error:
             await poster.explain_by_dm(error, thread.channel_id, thread.user_id)

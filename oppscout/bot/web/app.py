@@ -98,5 +98,9 @@ def create_app(
         )
     # Added last = outermost: the size limit answers before any route or body parsing runs.
     api.add_middleware(RequestCounter, metrics=metrics)
-    api.add_middleware(BodySizeLimit, limit=settings.web_max_body_bytes)
+    api.add_middleware(
+        BodySizeLimit,
+        limit=settings.web_max_body_bytes,
+        paths={settings.slack_events_path: settings.slack_max_event_bytes},
+    )
     return WebApp(api, relay, health, metrics)

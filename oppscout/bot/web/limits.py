@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,26 +24,35 @@ def _too_large_body(limit: int) -> bytes:
 
 
 class BodySizeLimit:
-    """Answers 413 to a body above ``limit`` bytes, by its Content-Length or while it streams in."""
+    """Answers 413 to a body above ``limit`` bytes, by its Content-Length or while it streams in.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    ``paths`` gives other limits to paths mounted here by other interfaces: Slack sends events far
+    larger than any API request, and an event answered 413 is retried by Slack and then dropped.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, paths: Mapping[str, int] | None = None) -> None:
         self.app = app
-        self.limit = limit
+        self.default = limit
+        self.paths = dict(paths or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the declared length, then count the bytes actually received."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(str(scope.get("path", "")), self.default)
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None:
             try:
-                too_big = int(declared) > self.limit
+                too_big = int(declared) > limit
             except ValueError:
                 too_big = True
             if too_big:
-                await self._reject(send)
+                await self._reject(send, limit)
                 return
         received = 0
         started = False
@@ -52,8 +62,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise _TooLarge(self.limit)
+                if received > limit:
+                    raise _TooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -65,10 +75,10 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._reject(send)
+                await self._reject(send, limit)
 
-    async def _reject(self, send: Send) -> None:
-        body = _too_large_body(self.limit)
+    async def _reject(self, send: Send, limit: int) -> None:
+        body = _too_large_body(limit)
         await send(
             {
                 "type": "http.response.start",

@@ -167,6 +167,13 @@ class SlackRig:
     def texts(self, thread_ts: str) -> list[str]:
         return [m["text"] for m in self.thread_messages(thread_ts)]
 
+    def dm_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The bot's messages in a DM's main box (not in a thread), oldest first."""
+        return [m for m in self.fake.messages.values() if m["channel"] == channel and m["thread_ts"] is None]
+
+    def dm_texts(self, channel: str) -> list[str]:
+        return [m["text"] for m in self.dm_messages(channel)]
+
 
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:

@@ -97,11 +97,19 @@ async def test_thread_replies_continue_the_dialog_but_other_channel_talk_is_igno
     assert all(p["thread_ts"] != "1699999999.000250" for p in posts(rig.fake))
 
 
-async def test_direct_message_is_answered_in_its_thread(rig: SlackRig) -> None:
+async def test_a_direct_message_is_answered_in_the_dm_and_a_yes_typed_there_continues_it(rig: SlackRig) -> None:
     await rig.send.event({"type": "message", "channel_type": "im", "user": "UALICE", "text": REQUEST,
                           "ts": "1699999999.000500", "channel": "DALICE", "client_msg_id": "m-1"})  # fmt: skip
     await rig.fake.wait_for(lambda f: any("Run it?" in m["text"] for m in f.messages.values()))
-    assert {(p["channel"], p["thread_ts"]) for p in posts(rig.fake)} == {("DALICE", "1699999999.000500")}
+    # In a DM the conversation is the DM itself: no thread under the person's message.
+    assert {(p["channel"], p.get("thread_ts")) for p in posts(rig.fake)} == {("DALICE", None)}
+    # "yes" typed in the DM's main box answers the pending confirmation.
+    await rig.send.event({"type": "message", "channel_type": "im", "user": "UALICE", "text": "yes",
+                          "ts": "1699999999.000510", "channel": "DALICE", "client_msg_id": "m-2"})  # fmt: skip
+    await rig.fake.wait_for(lambda f: any(m["text"].startswith("Starting") for m in f.messages.values()))
+    assert await analyses(rig) == 1
+    assert not any("Which subreddits" in t or "no analysis in this conversation" in t for t in rig.dm_texts("DALICE"))
+    assert all(p.get("thread_ts") is None for p in posts(rig.fake) if p["channel"] == "DALICE")
 
 
 async def test_voice_clip_is_downloaded_with_the_bot_token_transcribed_echoed_and_confirmed(rig: SlackRig) -> None:
@@ -115,11 +123,11 @@ async def test_voice_clip_is_downloaded_with_the_bot_token_transcribed_echoed_an
     await rig.fake.wait_for(lambda f: any("Run it?" in m["text"] for m in f.messages.values()))
     assert rig.fake.downloads == [f"Bearer {rig.settings.slack_bot_token.get_secret_value()}"]  # type: ignore[union-attr]
     assert rig.transcriber.received == [(audio, "audio_message.ogg")]
-    texts = rig.texts("1699999999.000600")
+    texts = rig.dm_texts("DALICE")
     assert texts[0].startswith("I heard:")
     assert "invoicing" in texts[0]
     # A voice request is always confirmed first, even under the auto-approve budget.
-    assert button_ids(rig.thread_messages("1699999999.000600")[-1]) == [RUN_ACTION, EDIT_ACTION, CANCEL_ACTION]
+    assert button_ids(rig.dm_messages("DALICE")[-1]) == [RUN_ACTION, EDIT_ACTION, CANCEL_ACTION]
     assert await analyses(rig) == 0
 
 
@@ -130,7 +138,7 @@ async def test_unintelligible_clip_gets_the_transcribers_explanation(rig: SlackR
     await rig.send.event({"type": "message", "subtype": "file_share", "channel_type": "im", "user": "UALICE",
                           "text": "", "files": [clip], "ts": "1699999999.000700", "channel": "DALICE"})  # fmt: skip
     await rig.fake.wait_for(lambda f: bool(f.of("chat.postMessage")))
-    assert rig.texts("1699999999.000700") == ["I couldn't make out any speech in that clip."]
+    assert rig.dm_texts("DALICE") == ["I couldn't make out any speech in that clip."]
 
 
 async def test_retried_delivery_never_starts_a_second_analysis(rig: SlackRig) -> None:
@@ -175,7 +183,9 @@ async def test_the_bots_own_messages_are_ignored(rig: SlackRig) -> None:
     await rig.send.event({"type": "message", "channel_type": "im", "user": "UALICE", "text": "help",
                           "ts": "1699999999.001100", "channel": "DALICE"})  # fmt: skip
     await rig.fake.wait_for(lambda f: bool(f.of("chat.postMessage")))
-    assert {p["thread_ts"] for p in posts(rig.fake)} == {"1699999999.001100"}
+    # One answer, to the person's "help" (in the DM itself); the bot's own message got none.
+    assert len(posts(rig.fake)) == 1
+    assert "I find product opportunities" in posts(rig.fake)[0]["text"]
 
 
 async def test_not_in_channel_is_explained_to_the_user_in_a_dm(rig: SlackRig) -> None:
