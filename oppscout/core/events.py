@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, PrivateAttr, TypeAdapter
 
 from oppscout.core.contract import CamelModel, CostBreakdown, Money, OpportunityResults, ProgressUpdate, Stage
 
@@ -13,6 +13,19 @@ from oppscout.core.contract import CamelModel, CostBreakdown, Money, Opportunity
 class _Event(CamelModel):
     analysis_id: str
     seq: int = 0
+    # Routing, not payload: a private attribute is neither serialized nor in the generated contract, so
+    # front ends never see it; the event bus carries it beside the event (see jobs/event_bus.py).
+    _workspace_id: str | None = PrivateAttr(default=None)
+
+    @property
+    def workspace_id(self) -> str | None:
+        """The workspace owning the analysis, when the code that made the event knew it."""
+        return self._workspace_id
+
+    def in_workspace(self, workspace_id: str | None) -> Self:
+        """Record the analysis's workspace so the web relay routes the event without a database read."""
+        self._workspace_id = workspace_id
+        return self
 
 
 class QueuedEvent(_Event):

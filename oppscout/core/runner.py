@@ -318,13 +318,15 @@ class AnalysisRunner:
             row = await AnalysisRepository(session).get(analysis_id)
         if not finished or row is None:
             return
+        # Stamped here: the sweeper ends analyses outside any job, where no job context names the workspace.
         if cancelled:
-            await self.notifier.publish(CancelledEvent(analysis_id=analysis_id))
+            await self.notifier.publish(CancelledEvent(analysis_id=analysis_id).in_workspace(row.workspace_id))
             return
         spent = (await self.governor(row).totals()).spent
         if isinstance(error, BudgetExceededError):
             message = f"{message} The analysis stopped so it stays within budget."
-        await self.notifier.publish(FailedEvent(analysis_id=analysis_id, message=message, spent=spent))
+        failed = FailedEvent(analysis_id=analysis_id, message=message, spent=spent)
+        await self.notifier.publish(failed.in_workspace(row.workspace_id))
 
     async def wait_for_source(
         self, analysis_id: str, stage: Stage, error: SourceUnavailableError, *, tries_left: int

@@ -271,7 +271,9 @@ class AnalysisService:
                 await StageJobRepository(session).finish_open(analysis_id, AnalysisStatus.CANCELLED)
         if status == AnalysisStatus.QUEUED:
             if self.notifier is not None:
-                await self.notifier.publish(CancelledEvent(analysis_id=analysis_id, answered=answered_in_thread))
+                await self.notifier.publish(
+                    CancelledEvent(analysis_id=analysis_id, answered=answered_in_thread).in_workspace(row.workspace_id)
+                )
             if row.started_at is not None:
                 # Back in the queue after a start (Reddit was down): what it fetched may have been charged.
                 return "Cancelled while it waited in the queue. Anything already spent stays on the bill; nothing more will be."

@@ -7,6 +7,8 @@ a load balancer. Cost events go out as ``cost-{id}``, every other event as ``ana
 By the contract, a client connects with ``auth={"token": ...}`` and listens; nothing else. So a
 connection joins its workspace's room when it connects, and every event of every analysis of that
 workspace reaches it, from the first one on (it was in the room before the analysis existed).
+Each event arrives stamped with its analysis's workspace (see ``jobs/event_bus.py``), so routing it
+costs no database read; only an event without the stamp is routed by looking the analysis up.
 ``subscribe`` stays for catch-up: its answer is the analysis's state now. ``unsubscribe`` mutes one
 analysis for that connection.
 """
@@ -41,7 +43,8 @@ MAX_FOLLOWED = 100
 MAX_ID_LENGTH = 64
 UNAVAILABLE = "The database is unavailable right now; please try again shortly."
 RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
-# Analysis → workspace, remembered so an event costs a database read only for its analysis's first one.
+# Analysis → workspace for events published without their workspace (the fallback lookup), remembered
+# so such an event costs a database read only for its analysis's first one.
 WORKSPACE_CACHE_SIZE = 10_000
 
 
@@ -206,12 +209,12 @@ class RealtimeRelay:
                     attempt = 0
                     while True:
                         try:
-                            event = await subscription.next_event(timeout=1.0)
+                            routed = await subscription.next_routed(timeout=1.0)
                         except ValidationError:
                             log.warning("dropped a malformed analysis event")
                             continue
-                        if event is not None:
-                            await self.relay(event)
+                        if routed is not None:
+                            await self.relay(routed.event, workspace_id=routed.workspace_id)
             except (RedisError, OSError) as error:
                 self.connected.clear()
                 delay = RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)]
@@ -219,13 +222,16 @@ class RealtimeRelay:
                 log.warning("event subscription lost (%s); retrying in %.1f s", type(error).__name__, delay)
                 await asyncio.sleep(delay)
 
-    async def relay(self, event: AnalysisEvent) -> None:
+    async def relay(self, event: AnalysisEvent, *, workspace_id: str | None = None) -> None:
         """Emit one event to every connection of its analysis's workspace (and explicit followers).
 
-        Absent optional fields are left out of the payload, never sent as null.
+        ``workspace_id`` is the workspace the publisher stamped on the event; the database is read
+        only for an event without one (an older worker's), since under a burst those reads, queued on
+        the database, were what held up the first round of deliveries. Absent optional fields are left
+        out of the payload, never sent as null; the routing key is not part of it.
         """
         rooms = [room_for(event.analysis_id)]
-        workspace = await self._workspace_of(event.analysis_id)
+        workspace = workspace_id or await self._workspace_of(event.analysis_id)
         if workspace is not None:
             rooms.append(workspace_room(workspace))
         muted = list(self._muted.get(event.analysis_id, ()))
