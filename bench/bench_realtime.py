@@ -2,7 +2,9 @@
 
 `oppscout web` runs as its own process (as in production) on an embedded Redis and SQLite. This
 script plays the workers: it publishes progress events (and every fifth a cost event) for each
-analysis on Redis pub/sub exactly as a worker does (RedisEventPublisher), at a steady rate. The
+analysis on Redis pub/sub exactly as a worker does (RedisEventPublisher, each event stamped with its
+analysis's workspace as a worker's stage stamps it, so the relay routes it with no database read;
+``--unstamped`` publishes them as an older worker did, leaving the relay one lookup per analysis), at a steady rate. The
 clients (python-socketio AsyncClient, one connection each, in this process) each follow one
 analysis: the only analysis of their token's workspace, which a connection receives with no other
 step (workspace rooms). Latency is measured from just before the publish to the moment the client's handler runs;
@@ -12,7 +14,7 @@ read from /proc (resident set now, and its peak).
 Publisher, clients and server share the machine's cores, so the figures include that contention.
 
 Run: uv run python -m bench.bench_realtime [--clients 200] [--analyses 20] [--rate 5] [--seconds 10]
-     [--transport websocket|polling]
+     [--transport websocket|polling] [--unstamped]
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def event_for(analysis_id: str, n: int) -> AnalysisEvent:
     )
 
 
-async def run(clients: int, analyses: int, rate: float, seconds: float, transport: str) -> None:
+async def run(clients: int, analyses: int, rate: float, seconds: float, transport: str, stamped: bool = True) -> None:
     """Connect, follow, publish for ``seconds`` and print the figures."""
     with tempfile.TemporaryDirectory() as tmp:
         redis = EmbeddedRedis(Path(tmp) / "redis")
@@ -147,8 +149,10 @@ async def run(clients: int, analyses: int, rate: float, seconds: float, transpor
             rounds = int(rate * seconds)
             for n in range(rounds):
                 round_started = time.perf_counter()
-                for analysis_id in ids:
+                for i, analysis_id in enumerate(ids):
                     event = event_for(analysis_id, n)
+                    if stamped:
+                        event.in_workspace(f"bench-{i}")
                     # The publisher numbers events itself; the numbers are 1, 2, ... per analysis.
                     sent_at[(analysis_id, n + 1)] = time.perf_counter()
                     await publisher.publish(event)
@@ -161,7 +165,8 @@ async def run(clients: int, analyses: int, rate: float, seconds: float, transpor
             rss, peak = memory_kib(web.pid)
             ms = [x * 1000 for x in latencies]
             print(
-                f"transport: {transport}; {clients} clients following {analyses} analyses ({clients // analyses} each)"
+                f"transport: {transport}; {clients} clients following {analyses} analyses ({clients // analyses} each); "
+                f"events {'stamped with their workspace' if stamped else 'unstamped (relay looks workspaces up)'}"
             )
             print(f"connect all clients (workspace rooms, no subscribe): {connect_seconds:.2f} s")
             print(f"published {rounds * analyses} events ({rate:g}/s per analysis for {seconds:g} s)")
@@ -192,8 +197,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5.0, help="events per second per analysis")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--transport", choices=["websocket", "polling"], default="websocket")
+    parser.add_argument("--unstamped", action="store_true", help="publish without the workspace (older workers)")
     args = parser.parse_args()
-    asyncio.run(run(args.clients, args.analyses, args.rate, args.seconds, args.transport))
+    asyncio.run(run(args.clients, args.analyses, args.rate, args.seconds, args.transport, not args.unstamped))
 
 
 if __name__ == "__main__":
