@@ -12,6 +12,7 @@ from oppscout.core.contract import STAGES, Stage
 from oppscout.core.errors import AppError, QueueUnavailableError, SourceOutageError
 from oppscout.core.log_context import job_context
 from oppscout.core.runner import AnalysisRunner
+from oppscout.jobs.database_watch import DatabaseWatch
 from oppscout.jobs.lease import leased
 from oppscout.jobs.metrics import WorkerMetrics
 from oppscout.jobs.queue import AnalysisQueue
@@ -94,6 +95,11 @@ async def ai_analysis(ctx: dict[str, Any], analysis_id: str) -> str:
 async def reconcile(ctx: dict[str, Any]) -> int:
     """Cron: mend unfinished analyses without a live job (Redis lost it, arq gave up on it); see ``sweeper``."""
     sweeper: Sweeper = ctx["sweeper"]
+    watch: DatabaseWatch | None = ctx.get("database_watch")
+    # While the database fails for this worker, the watch reports it (logged once) and the sweep,
+    # whose every write would fail, waits for a tick at which it works again.
+    if watch is not None and not await watch.tick():
+        return 0
     try:
         return (await sweeper.sweep()).mended
     except Exception as error:  # noqa: BLE001 - the database or Redis is away; the next tick sweeps again
