@@ -8,11 +8,14 @@ its own probe and that report. Only a failing worker writes the key, so one heal
 hide another one's outage; a worker whose writes work again (or that stops) deletes the report only
 if it is its own, and a crashed worker's report expires within a minute.
 
-The outage is logged once when it starts and once when it ends, however many ticks it lasts.
+The outage is logged once when it starts and once when it ends, however many ticks it lasts. A
+stage that fails checks at once (so /health shows it within seconds, not at the next tick), and a
+stage that succeeds during an outage checks whether it is over.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -36,11 +39,13 @@ return 0
 class DatabaseWatch:
     """Checks the database as this worker sees it, reports an outage for /health, and logs it once."""
 
-    def __init__(self, database: Callable[[], Database], store: Redis, *, reporter: str) -> None:
+    def __init__(self, database: Callable[[], Database], store: Redis, *, reporter: str, timeout: float = 2.0) -> None:
         # A callable: the runner's database may be swapped (tests do, to simulate a full disk).
         self.database = database
         self.store = store
         self.reporter = reporter
+        # A database behind a cut network may never answer: that is an outage too, not a hung cron.
+        self.timeout = timeout
         self.failing: ComponentHealth | None = None
         self.last_error = ""
 
@@ -48,13 +53,19 @@ class DatabaseWatch:
         """The database's state for this worker: down when it cannot answer, degraded when it cannot write."""
         database = self.database()
         try:
-            await database.ping()
+            await asyncio.wait_for(database.ping(), self.timeout)
+        except TimeoutError as error:
+            return self._failed(ComponentState.DOWN, f"unreachable: no answer within {self.timeout:g} s", error)
         except Exception as error:  # noqa: BLE001 - any driver error means the same: stages cannot run
-            return self._failed(ComponentState.DOWN, "unreachable", error)
+            return self._failed(ComponentState.DOWN, f"unreachable: {type(error).__name__}", error)
         try:
-            await database.probe_write()
+            await asyncio.wait_for(database.probe_write(), self.timeout)
+        except TimeoutError as error:
+            return self._failed(
+                ComponentState.DEGRADED, f"answers, but a write got no answer within {self.timeout:g} s", error
+            )
         except Exception as error:  # noqa: BLE001 - reads work, writes do not: analyses cannot move on
-            return self._failed(ComponentState.DEGRADED, "answers, but writes fail", error)
+            return self._failed(ComponentState.DEGRADED, f"answers, but writes fail: {type(error).__name__}", error)
         return self._health(ComponentState.HEALTHY, f"{database.engine.dialect.name} answers and writes")
 
     async def tick(self) -> bool:
@@ -86,11 +97,11 @@ class DatabaseWatch:
         except Exception as error:  # noqa: BLE001 - the report then expires on its own
             log.warning("could not withdraw the database report: %s", error)
 
-    def _failed(self, status: ComponentState, what: str, error: Exception) -> ComponentHealth:
+    def _failed(self, status: ComponentState, detail: str, error: Exception) -> ComponentHealth:
         # The error's text goes to this worker's log only: /health is public, the text may name hosts or paths.
         log.debug("database check failed: %s", error)
         self.last_error = f"{type(error).__name__}: {error}"
-        return self._health(status, f"{what}: {type(error).__name__}")
+        return self._health(status, detail)
 
     def _health(self, status: ComponentState, detail: str) -> ComponentHealth:
         return ComponentHealth(name=Component.DATABASE, status=status, detail=detail, reported_by=self.reporter)

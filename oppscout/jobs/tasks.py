@@ -60,12 +60,14 @@ async def _run_step(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str:
         await runner.fail(analysis_id, error)
         return "failed"
     except Exception as error:
+        await _check_database(ctx, after_failure=True)
         tries: int = ctx.get("job_try", 1)
         if tries < ctx["max_tries"]:
             log.warning("stage %s failed, retrying", stage.value, exc_info=error)
             raise Retry(defer=min(30, 2**tries)) from error
         await runner.fail(analysis_id, error)
         return "failed"
+    await _check_database(ctx, after_failure=False)
     following = STAGES.index(stage) + 1
     if go_on and following < len(STAGES):
         try:
@@ -75,6 +77,14 @@ async def _run_step(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str:
             log.warning("could not queue the next stage")
     log.info("stage %s done", stage.value)
     return "done"
+
+
+async def _check_database(ctx: dict[str, Any], *, after_failure: bool) -> None:
+    """Tell /health about the database as soon as a stage shows how it is: a failed stage may be the
+    start of an outage; a stage that succeeded during one may be its end. Never raises."""
+    watch: DatabaseWatch | None = ctx.get("database_watch")
+    if watch is not None and (after_failure or watch.failing is not None):
+        await watch.tick()
 
 
 async def reddit_collection(ctx: dict[str, Any], analysis_id: str) -> str:

@@ -87,6 +87,7 @@ def build_worker(
         lambda: runner.database,
         runtime.redis,
         reporter=f"worker {socket.gethostname()}:{os.getpid()} ({worker_id})",
+        timeout=settings.health_probe_timeout_seconds,
     )
     reconcile_seconds = set(range(0, 60, max(1, min(59, settings.reconcile_interval_seconds))))
     watch_seconds = set(range(0, 60, settings.watch_tick_seconds))
