@@ -101,6 +101,8 @@ def build_worker(
         heartbeat["task"] = asyncio.create_task(
             _heartbeat(worker, worker_id, settings.worker_concurrency, settings.queue_name)
         )
+        if not await database_watch.tick():
+            return  # reported and logged once; the cron sweeps once the database works again
         try:
             await sweeper.sweep()
         except Exception as error:  # noqa: BLE001 - the cron sweeps again shortly

@@ -94,20 +94,25 @@ async def test_a_worker_that_cannot_write_makes_health_degraded_until_its_writes
     assert lines(caplog, "sweep skipped") == 0
 
 
-async def test_a_worker_that_cannot_reach_the_database_makes_health_down_until_it_stops(
+async def test_a_worker_that_starts_without_the_database_makes_health_down_until_it_stops(
     tmp_path: Path, clean_redis: str
 ) -> None:
-    settings = web_settings_for(tmp_path, clean_redis, reconcile_interval_seconds=1)
-    runtime = await Runtime.open(settings)
+    runtime = await Runtime.open(web_settings_for(tmp_path, clean_redis))
     # A database file the worker cannot even open (its mount went away).
     unreachable = Database(f"sqlite+aiosqlite:///file:{tmp_path / 'gone.db'}?mode=ro&uri=true")
+    worker = build_worker(runtime, source=DemoSource(), engine=LocalEngine(), handle_signals=False)
+    # No reconcile cron: what /health shows here comes from the worker's start-up check.
+    worker.cron_jobs = [job for job in worker.cron_jobs if job.name != "reconcile"]
+    worker.ctx["runner"].database = unreachable
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=create_app(runtime)), base_url="http://testserver"
         ) as client:
-            async with running_worker(runtime) as worker:
-                worker.ctx["runner"].database = unreachable
-                during = await until_database(client, "down")
+            task = asyncio.create_task(worker.async_run())
+            try:
+                during = await until_database(client, "down", limit=10)
+            finally:
+                await stop_worker(worker, task)
             # A stopped worker no longer speaks for the database: its report goes with it.
             after = await health(client)
     finally:
