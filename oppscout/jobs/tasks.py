@@ -12,6 +12,7 @@ from oppscout.core.contract import STAGES, Stage
 from oppscout.core.errors import AppError, QueueUnavailableError, SourceOutageError
 from oppscout.core.log_context import job_context
 from oppscout.core.runner import AnalysisRunner
+from oppscout.jobs.database_watch import DatabaseWatch
 from oppscout.jobs.lease import leased
 from oppscout.jobs.metrics import WorkerMetrics
 from oppscout.jobs.queue import AnalysisQueue
@@ -59,12 +60,14 @@ async def _run_step(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str:
         await runner.fail(analysis_id, error)
         return "failed"
     except Exception as error:
+        await _check_database(ctx, after_failure=True)
         tries: int = ctx.get("job_try", 1)
         if tries < ctx["max_tries"]:
             log.warning("stage %s failed, retrying", stage.value, exc_info=error)
             raise Retry(defer=min(30, 2**tries)) from error
         await runner.fail(analysis_id, error)
         return "failed"
+    await _check_database(ctx, after_failure=False)
     following = STAGES.index(stage) + 1
     if go_on and following < len(STAGES):
         try:
@@ -74,6 +77,14 @@ async def _run_step(ctx: dict[str, Any], analysis_id: str, stage: Stage) -> str:
             log.warning("could not queue the next stage")
     log.info("stage %s done", stage.value)
     return "done"
+
+
+async def _check_database(ctx: dict[str, Any], *, after_failure: bool) -> None:
+    """Tell /health about the database as soon as a stage shows how it is: a failed stage may be the
+    start of an outage; a stage that succeeded during one may be its end. Never raises."""
+    watch: DatabaseWatch | None = ctx.get("database_watch")
+    if watch is not None and (after_failure or watch.failing is not None):
+        await watch.tick()
 
 
 async def reddit_collection(ctx: dict[str, Any], analysis_id: str) -> str:
@@ -94,6 +105,11 @@ async def ai_analysis(ctx: dict[str, Any], analysis_id: str) -> str:
 async def reconcile(ctx: dict[str, Any]) -> int:
     """Cron: mend unfinished analyses without a live job (Redis lost it, arq gave up on it); see ``sweeper``."""
     sweeper: Sweeper = ctx["sweeper"]
+    watch: DatabaseWatch | None = ctx.get("database_watch")
+    # While the database fails for this worker, the watch reports it (logged once) and the sweep,
+    # whose every write would fail, waits for a tick at which it works again.
+    if watch is not None and not await watch.tick():
+        return 0
     try:
         return (await sweeper.sweep()).mended
     except Exception as error:  # noqa: BLE001 - the database or Redis is away; the next tick sweeps again

@@ -22,6 +22,7 @@ from oppscout.core.service import AnalysisService
 from oppscout.core.settings import Settings
 from oppscout.core.watches import AlertNotifier, WatchScheduler
 from oppscout.jobs import tasks
+from oppscout.jobs.database_watch import DatabaseWatch
 from oppscout.jobs.metrics import CountedNotifier, MetricsNotifier, WorkerMetrics
 from oppscout.jobs.queue import WORKER_KEY_PREFIX, AnalysisQueue
 from oppscout.jobs.sweeper import Sweeper
@@ -82,6 +83,12 @@ def build_worker(
     runner = AnalysisRunner(RunnerParts(settings, database, source, engine, notifier))
     sweeper = Sweeper(runner, queue, max_attempts=settings.stage_max_tries)
     worker_id = uuid.uuid4().hex[:12]
+    database_watch = DatabaseWatch(
+        lambda: runner.database,
+        runtime.redis,
+        reporter=f"worker {socket.gethostname()}:{os.getpid()} ({worker_id})",
+        timeout=settings.health_probe_timeout_seconds,
+    )
     reconcile_seconds = set(range(0, 60, max(1, min(59, settings.reconcile_interval_seconds))))
     watch_seconds = set(range(0, 60, settings.watch_tick_seconds))
     heartbeat: dict[str, asyncio.Task[None]] = {}
@@ -94,6 +101,8 @@ def build_worker(
         heartbeat["task"] = asyncio.create_task(
             _heartbeat(worker, worker_id, settings.worker_concurrency, settings.queue_name)
         )
+        if not await database_watch.tick():
+            return  # reported and logged once; the cron sweeps once the database works again
         try:
             await sweeper.sweep()
         except Exception as error:  # noqa: BLE001 - the cron sweeps again shortly
@@ -105,6 +114,8 @@ def build_worker(
             task.cancel()
         with contextlib.suppress(Exception):
             await runtime.redis.delete(WORKER_KEY_PREFIX + worker_id)
+        # A stopped worker no longer speaks for the database (a crashed one's report expires).
+        await database_watch.withdraw()
         for messenger in messengers.values():
             close = getattr(messenger, "aclose", None)
             if close is not None:
@@ -140,6 +151,7 @@ def build_worker(
             "queue": queue,
             "service": service,
             "sweeper": sweeper,
+            "database_watch": database_watch,
             "max_tries": settings.stage_max_tries,
             "watch_scheduler": watch_scheduler,
             "metrics": metrics,

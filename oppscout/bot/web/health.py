@@ -2,7 +2,8 @@
 
 A part that another process uses (Reddit from the workers, the transcriber from the bots) may have
 its state written to Redis by that process (``core.health.component_report_key``); a fresh report
-wins over what this process can probe from the outside.
+wins over what this process can probe from the outside. The database is probed here and also
+reported by any worker that cannot use it (``jobs.database_watch``): the worse of the two is shown.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ Probe = Callable[[], Awaitable[ComponentHealth]]
 """Checks one component and says how it is; may raise or hang (the monitor bounds and catches both)."""
 
 # Parts only this process can judge: another process's report about them is not read.
-LOCAL_ONLY = (Component.DATABASE, Component.QUEUE, Component.PAYMENT_SERVICE, Component.WEBSOCKET_SERVICE)
+LOCAL_ONLY = (Component.QUEUE, Component.PAYMENT_SERVICE, Component.WEBSOCKET_SERVICE)
+# Parts this process probes itself, and that workers report only while they fail (``jobs.database_watch``):
+# the worse of the two is shown, so a worker that cannot write is seen though this process can.
+WORST_OF_BOTH = (Component.DATABASE,)
+_RANK = (ComponentState.DISABLED, ComponentState.HEALTHY, ComponentState.DEGRADED, ComponentState.DOWN)
 
 
 def _health(name: Component, status: ComponentState, detail: str) -> ComponentHealth:
@@ -55,6 +60,13 @@ async def _http_reachable(name: Component, url: str, timeout: float, headers: Ma
     if response.status_code >= 500:
         return _health(name, ComponentState.DOWN, f"server error (HTTP {response.status_code})")
     return _health(name, ComponentState.HEALTHY, f"answers (HTTP {response.status_code})")
+
+
+def _worse(probed: ComponentHealth, reported: ComponentHealth | None) -> ComponentHealth:
+    """This process's finding unless another process reports worse; the detail then names the reporter."""
+    if reported is None or _RANK.index(reported.status) <= _RANK.index(probed.status):
+        return probed
+    return reported.model_copy(update={"detail": f"{reported.detail} (reported by {reported.reported_by})"})
 
 
 class HealthMonitor:
@@ -95,6 +107,8 @@ class HealthMonitor:
         timeout = self.settings.health_probe_timeout_seconds
         try:
             reported = await asyncio.wait_for(self._reported(name), timeout)
+            if name in WORST_OF_BOTH:
+                return _worse(await asyncio.wait_for(probe(), timeout), reported)
             if reported is not None:
                 return reported
             return await asyncio.wait_for(probe(), timeout)
