@@ -34,6 +34,7 @@ from oppscout.core.db.repositories.stage_jobs import StageJobRepository
 from oppscout.core.db.tables import AnalysisRow
 from oppscout.core.errors import InvalidRequestError, NotFoundError, QueueUnavailableError
 from oppscout.core.events import CancelledEvent
+from oppscout.core.listing import AnalysisPage, page_of
 from oppscout.core.ports import AnalysisQueuePort, Notifier
 from oppscout.core.schedule import StageRun, job_statuses, typical_seconds
 from oppscout.core.settings import Settings
@@ -160,6 +161,15 @@ class AnalysisService:
         """The workspace's newest analyses first (for pickers and "my latest"); listeners never query themselves."""
         async with self.database.unit_of_work() as session:
             return list(await AnalysisRepository(session).list_recent(workspace_id=workspace_id, limit=limit))
+
+    async def page(self, workspace_id: str, *, limit: int, offset: int) -> AnalysisPage:
+        """One page of the workspace's analyses, newest first (the REST listing)."""
+        async with self.database.unit_of_work() as session:
+            # One row past the page tells whether another page follows, without counting the table.
+            rows = await AnalysisRepository(session).list_recent(
+                workspace_id=workspace_id, limit=limit + 1, offset=offset
+            )
+        return page_of(rows, limit=limit, offset=offset)
 
     async def queue_status(self, analysis_id: str) -> QueueStatus:
         """Where the analysis stands in line."""

@@ -1,4 +1,4 @@
-"""Raw Discord gateway payloads (GUILD_CREATE, INTERACTION_CREATE, MESSAGE_CREATE) for tests to feed to discord.py.
+"""Discord gateway payloads (GUILD_CREATE, INTERACTION_CREATE, MESSAGE_CREATE) that the live fake gateway sends.
 
 They are the dispatch bodies (``d``) of gateway frames as Discord sends them; the fake REST
 server mixes this in so that interactions it hands out are known to it when their callbacks come.

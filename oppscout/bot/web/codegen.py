@@ -29,10 +29,11 @@ Schema = Mapping[str, Any]
 
 def _output_models() -> list[type[BaseModel]]:
     from oppscout.bot.web.errors import ErrorBody
-    from oppscout.bot.web.routes import AnalysisPage, CancelResult, ProgressSnapshot
+    from oppscout.bot.web.routes import CancelResult, ProgressSnapshot
     from oppscout.bot.web.system import QueueOverview
     from oppscout.core.contract import AnalysisResponse, QueueStatus, WorkerJobStatus
     from oppscout.core.health import Features, HealthReport
+    from oppscout.core.listing import AnalysisPage
 
     return [
         AnalysisResponse,

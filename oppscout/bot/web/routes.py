@@ -22,12 +22,11 @@ from oppscout.core.contract import (
     ProgressUpdate,
     QueueStatus,
     Stage,
-    UtcDateTime,
     WorkerJobStatus,
 )
 from oppscout.core.conversation.commands import StartAnalysis
-from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.health import notices_for
+from oppscout.core.listing import AnalysisPage
 from oppscout.core.schedule import current_retry_count
 from oppscout.runtime import Runtime
 
@@ -50,29 +49,6 @@ class AnalysisRequest(contract.AnalysisRequest):
         if value is None or isinstance(value, str | list | tuple):
             return value
         raise ValueError("Keywords must be a list of words or phrases, like ['invoice', 'late payment'].")
-
-
-class AnalysisSummary(CamelModel):
-    """One line of the analysis listing."""
-
-    analysis_id: str
-    status: AnalysisStatus
-    created_at: UtcDateTime
-    completed_at: UtcDateTime | None = None
-    platform: str
-    subreddits: list[str] = Field(default_factory=list)
-    keywords: list[str] = Field(default_factory=list)
-    stage: Stage | None = None
-    percent: int = 0
-
-
-class AnalysisPage(CamelModel):
-    """A page of analyses, newest first; ask for ``nextOffset`` for the next page (absent at the end)."""
-
-    items: list[AnalysisSummary]
-    limit: int
-    offset: int
-    next_offset: int | None = None
 
 
 class ProgressSnapshot(CamelModel):
@@ -155,27 +131,7 @@ def analyses_router(page_size_max: int) -> APIRouter:
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> AnalysisPage:
         """Newest first, one page at a time."""
-        async with _runtime(request).database.unit_of_work() as session:
-            rows = await AnalysisRepository(session).list_recent(
-                workspace_id=caller.workspace_id, limit=limit + 1, offset=offset
-            )
-        items = [
-            AnalysisSummary(
-                analysis_id=row.id,
-                status=AnalysisStatus(row.status),
-                created_at=row.created_at,
-                completed_at=row.completed_at,
-                platform=row.platform,
-                subreddits=list(row.request.get("subreddits", [])),
-                keywords=list(row.request.get("keywords") or []),
-                stage=(row.progress or {}).get("stage"),
-                percent=int((row.progress or {}).get("percent", 0)),
-            )
-            for row in rows[:limit]
-        ]
-        return AnalysisPage(
-            items=items, limit=limit, offset=offset, next_offset=offset + limit if len(rows) > limit else None
-        )
+        return await _runtime(request).service.page(caller.workspace_id, limit=limit, offset=offset)
 
     @router.get(
         "/{analysis_id}", response_model=AnalysisResponse, summary="Read an analysis", response_model_exclude_none=True

@@ -1,23 +1,27 @@
-"""Fixtures for the Discord bot: the fake REST server, a logged-in bot and a gateway to feed it."""
+"""Fixtures for the Discord bot: the fake REST server, a live fake gateway and the bot connected to both."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from discord.gateway import DiscordWebSocket
 from pydantic import SecretStr
 
 from oppscout.bot.discord.app import ScoutBot
-from oppscout.bot.discord.runner import build_bot
+from oppscout.bot.discord.runner import build_bot, connect_with_retries
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.conversation.dialog import Dialog
 from oppscout.core.errors import VoiceError
 from oppscout.core.ports import Transcript
 from oppscout.core.settings import Settings
 from oppscout.runtime import Runtime
+from tests.fakes.discord_gateway_socket import FakeGateway
 from tests.fakes.discord_server import FakeDiscord
 
 # Names discord.py gives the tasks that run event handlers, commands and component callbacks.
@@ -75,15 +79,16 @@ def transcriber() -> ScriptedTranscriber:
 
 @dataclass
 class Gateway:
-    """Feeds raw gateway dispatch payloads to discord.py's own parsers."""
+    """The bot connected to a live fake gateway; events reach it as dispatches over the WebSocket."""
 
     bot: ScoutBot
     server: FakeDiscord
+    live: FakeGateway
     channel: dict[str, Any]
     runtime: Runtime
 
     async def settle(self) -> None:
-        """Wait until every handler discord.py started for the fed payloads has finished."""
+        """Wait until every handler discord.py started for the sent dispatches has finished."""
         while True:
             pending = [
                 t
@@ -94,11 +99,20 @@ class Gateway:
                 return
             await asyncio.gather(*pending, return_exceptions=True)
 
-    def dispatch(self, event: str, payload: dict[str, Any]) -> None:
-        """Hand one dispatch (``t`` and ``d`` of a gateway frame) to the library."""
-        self.bot._connection.parsers[event](payload)
+    async def dispatch(self, event: str, payload: dict[str, Any]) -> None:
+        """Send one dispatch over the gateway and wait until discord.py has read it.
 
-    def command(
+        discord.py records a frame's sequence number and runs its parser in one step, so once the
+        bot's sequence has reached this frame's, the handlers for it have been started.
+        """
+        await self.live.dispatch(event, payload)
+        assert self.live.session is not None
+        sent = self.live.session.sequence
+        async with asyncio.timeout(15):
+            while self.bot.ws is None or (self.bot.ws.sequence or 0) < sent:
+                await asyncio.sleep(0.005)
+
+    async def command(
         self, name: str, options: dict[str, Any] | None = None, *, user_id: int = USER_ID, **kwargs: Any
     ) -> dict[str, Any]:
         """INTERACTION_CREATE for a slash command; returns the payload (its token finds the replies)."""
@@ -112,10 +126,10 @@ class Gateway:
         if "guild_id" not in kwargs and kwargs["channel"]["type"] != 1:
             kwargs["guild_id"] = GUILD_ID
         payload = self.server.interaction(2, data, user_id=user_id, **kwargs)
-        self.dispatch("INTERACTION_CREATE", payload)
+        await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
-    def click(
+    async def click(
         self, message: dict[str, Any], custom_id: str, *, user_id: int = USER_ID, channel: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """INTERACTION_CREATE for a button click on ``message``."""
@@ -129,7 +143,7 @@ class Gateway:
             guild_id=guild,
             message=message,
         )
-        self.dispatch("INTERACTION_CREATE", payload)
+        await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
 
@@ -143,18 +157,40 @@ def _option_type(value: Any) -> int:
     return 3
 
 
+@asynccontextmanager
+async def connected_bot(runtime: Runtime, chat: ChatService, live: FakeGateway) -> AsyncIterator[ScoutBot]:
+    """The bot as `oppscout bot` runs it: logged in over REST, connected through ``connect_with_retries``
+    to the live gateway named by its gateway setting, and ready (READY and every GUILD_CREATE read)."""
+    settings = runtime.settings.model_copy(update={"discord_gateway_url": live.url})
+    default = DiscordWebSocket.DEFAULT_GATEWAY
+    bot = build_bot(dataclasses.replace(runtime, settings=settings), chat)
+    # discord.py waits this long after the last GUILD_CREATE before it is ready (2 s by default); the fake
+    # sends every GUILD_CREATE right after READY, so a short wait loses nothing.
+    bot._connection.guild_ready_timeout = 0.05
+    await bot.login("test-token")
+    serving = asyncio.create_task(connect_with_retries(bot, max_delay=1.0))
+    try:
+        await asyncio.wait_for(bot.wait_until_ready(), 15)
+        yield bot
+    finally:
+        await bot.close()
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+        DiscordWebSocket.DEFAULT_GATEWAY = default
+
+
 @pytest.fixture
 async def gateway(
     discord_runtime: Runtime, fake_discord: FakeDiscord, transcriber: ScriptedTranscriber
 ) -> AsyncIterator[Gateway]:
-    """A bot logged in against the fake API, in one server with one text channel."""
+    """A bot connected to a live fake gateway and the fake REST API, in one server with one text channel."""
     settings = discord_runtime.settings
     chat = ChatService(discord_runtime.database, discord_runtime.service, Dialog(settings), transcriber=transcriber)
-    # Wired as `oppscout bot` wires it; login and command sync go to the fake REST API.
-    bot = build_bot(discord_runtime, chat)
-    await bot.login("test-token")
     channel = fake_discord.add_channel(GUILD_ID)
-    gw = Gateway(bot, fake_discord, channel, discord_runtime)
-    gw.dispatch("GUILD_CREATE", fake_discord.guild_create(GUILD_ID, [channel]))
-    yield gw
-    await bot.close()
+    live = FakeGateway([fake_discord.guild_create(GUILD_ID, [channel])])
+    await live.start()
+    try:
+        async with connected_bot(discord_runtime, chat, live) as bot:
+            yield Gateway(bot, fake_discord, live, channel, discord_runtime)
+    finally:
+        await live.stop()

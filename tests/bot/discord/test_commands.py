@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +35,7 @@ async def answer(gateway: Gateway, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 async def scan_in_thread(gateway: Gateway, **options: object) -> tuple[dict[str, Any], dict[str, Any]]:
-    payload = gateway.command("scout-scan", {"subreddits": "smallbusiness, r/freelance", **options})
+    payload = await gateway.command("scout-scan", {"subreddits": "smallbusiness, r/freelance", **options})
     thread = (await gateway.server.wait_for(gateway.server.threads))[0]
     await gateway.server.wait_for(lambda: any(t.startswith("⏳") for t in texts(gateway.server, int(thread["id"]))))
     return payload, thread
@@ -64,7 +65,7 @@ async def test_scan_starts_at_once_in_a_thread_with_the_fields_given(gateway: Ga
 
 
 async def test_scan_with_a_bad_subreddit_explains_privately_and_starts_nothing(gateway: Gateway) -> None:
-    payload = gateway.command("scout-scan", {"subreddits": "smallbusiness, not a-sub!"})
+    payload = await gateway.command("scout-scan", {"subreddits": "smallbusiness, not a-sub!"})
     reply = await answer(gateway, payload)
     assert "not a valid subreddit name" in str(reply["content"])
     assert int(str(reply["flags"])) & 64
@@ -73,7 +74,7 @@ async def test_scan_with_a_bad_subreddit_explains_privately_and_starts_nothing(g
 
 
 async def test_scan_over_the_budget_cap_is_refused(gateway: Gateway) -> None:
-    payload = gateway.command("scout-scan", {"subreddits": "SaaS", "budget": 500.0})
+    payload = await gateway.command("scout-scan", {"subreddits": "SaaS", "budget": 500.0})
     reply = await answer(gateway, payload)
     assert "above this workspace's cap" in str(reply["content"])
     assert await analyses(gateway) == []
@@ -93,7 +94,7 @@ async def test_subreddit_autocomplete_offers_names_this_server_used(gateway: Gat
         user_id=USER_ID,
         guild_id=GUILD_ID,
     )
-    gateway.dispatch("INTERACTION_CREATE", payload)
+    await gateway.dispatch("INTERACTION_CREATE", payload)
     callback = (await gateway.server.wait_for(lambda: gateway.server.callbacks(payload["token"])))[0]
     assert callback["type"] == 8
     assert [c["value"] for c in callback["data"]["choices"]] == ["SaaS, freelance"]
@@ -101,9 +102,9 @@ async def test_subreddit_autocomplete_offers_names_this_server_used(gateway: Gat
 
 async def test_status_and_cancel_in_the_thread_of_an_analysis(gateway: Gateway) -> None:
     _, thread = await scan_in_thread(gateway)
-    status = gateway.command("scout-status", channel=thread)
+    status = await gateway.command("scout-status", channel=thread)
     assert "is queued" in str((await answer(gateway, status))["content"])
-    cancel = gateway.command("scout-cancel", channel=thread)
+    cancel = await gateway.command("scout-cancel", channel=thread)
     assert "Cancelled before it started" in str((await answer(gateway, cancel))["content"])
     (analysis_id,) = await analyses(gateway)
     assert (await gateway.runtime.service.get(analysis_id)).status == AnalysisStatus.CANCELLED
@@ -111,25 +112,25 @@ async def test_status_and_cancel_in_the_thread_of_an_analysis(gateway: Gateway) 
 
 async def test_status_in_the_channel_finds_the_askers_latest_analysis(gateway: Gateway) -> None:
     await scan_in_thread(gateway)
-    status = gateway.command("scout-status")
+    status = await gateway.command("scout-status")
     assert "r/smallbusiness, r/freelance is queued" in str((await answer(gateway, status))["content"])
-    someone_else = gateway.command("scout-status", user_id=USER_ID + 99)
+    someone_else = await gateway.command("scout-status", user_id=USER_ID + 99)
     assert "no analysis here yet" in str((await answer(gateway, someone_else))["content"])
 
 
 async def test_status_of_an_unknown_id_says_so(gateway: Gateway) -> None:
-    status = gateway.command("scout-status", {"analysis": "f" * 32})
+    status = await gateway.command("scout-status", {"analysis": "f" * 32})
     reply = await answer(gateway, status)
     assert "no analysis with that id" in str(reply["content"])
 
 
 async def test_help_watch_and_spend_answer(gateway: Gateway) -> None:
-    help_reply = await answer(gateway, gateway.command("scout-help"))
+    help_reply = await answer(gateway, await gateway.command("scout-help"))
     assert "/scout-scan" in str(help_reply["content"])
     assert int(str(help_reply["flags"])) & 64
-    watch = await answer(gateway, gateway.command("scout-watch", {"request": "r/SaaS churn weekly"}))
+    watch = await answer(gateway, await gateway.command("scout-watch", {"request": "r/SaaS churn weekly"}))
     assert watch["content"]
-    spend = await answer(gateway, gateway.command("scout-spend"))
+    spend = await answer(gateway, await gateway.command("scout-spend"))
     assert "spen" in str(spend["content"]).lower()
 
 
@@ -137,7 +138,7 @@ async def test_scout_in_a_dm_talks_in_the_dm(gateway: Gateway) -> None:
     server = gateway.server
     dm: dict[str, Any] = {"id": str(server.snowflake()), "type": 1, "recipients": []}
     server.channels[int(dm["id"])] = dm
-    gateway.command("scout", {"request": "r/SaaS about churn, last 7 days, budget $5"}, channel=dm)
+    await gateway.command("scout", {"request": "r/SaaS about churn, last 7 days, budget $5"}, channel=dm)
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
     assert int(question["channel_id"]) == int(dm["id"])
     assert server.threads() == []
@@ -145,10 +146,10 @@ async def test_scout_in_a_dm_talks_in_the_dm(gateway: Gateway) -> None:
 
 async def test_edit_button_opens_a_form_and_the_change_is_confirmed_again(gateway: Gateway) -> None:
     server = gateway.server
-    gateway.command("scout", {"request": "r/smallbusiness about invoicing, last 14 days, budget $5"})
+    await gateway.command("scout", {"request": "r/smallbusiness about invoicing, last 14 days, budget $5"})
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:edit")))[0]
     edit_id = next(i for i in custom_ids(question) if ":edit:" in i)
-    click = gateway.click(question, edit_id)
+    click = await gateway.click(question, edit_id)
     modal = (await server.wait_for(lambda: server.callbacks(click["token"])))[0]
     assert modal["type"] == 9
     submit = server.interaction(
@@ -170,7 +171,7 @@ async def test_edit_button_opens_a_form_and_the_change_is_confirmed_again(gatewa
         guild_id=GUILD_ID,
         message=question,
     )
-    gateway.dispatch("INTERACTION_CREATE", submit)
+    await gateway.dispatch("INTERACTION_CREATE", submit)
     await server.wait_for(
         lambda: (
             len(with_button(server, "oppscout:confirm:run")) == 1
@@ -187,9 +188,9 @@ async def test_edit_button_opens_a_form_and_the_change_is_confirmed_again(gatewa
 
 async def test_cancel_button_drops_the_request(gateway: Gateway) -> None:
     server = gateway.server
-    gateway.command("scout", {"request": "r/smallbusiness about invoicing, budget $5"})
+    await gateway.command("scout", {"request": "r/smallbusiness about invoicing, budget $5"})
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:cancel")))[0]
-    gateway.click(question, next(i for i in custom_ids(question) if ":cancel:" in i))
+    await gateway.click(question, next(i for i in custom_ids(question) if ":cancel:" in i))
     await server.wait_for(lambda: any("dropped it" in t for t in texts(server, int(question["channel_id"]))))
     assert await analyses(gateway) == []
 
@@ -211,7 +212,7 @@ async def test_status_and_cancel_autocomplete_the_askers_analyses(gateway: Gatew
                 user_id=user_id,
                 guild_id=GUILD_ID,
             )
-            gateway.dispatch("INTERACTION_CREATE", payload)
+            await gateway.dispatch("INTERACTION_CREATE", payload)
             await gateway.settle()
             (callback,) = gateway.server.callbacks(payload["token"])
             choices = callback["data"]["choices"]
@@ -222,14 +223,16 @@ async def test_status_and_cancel_autocomplete_the_askers_analyses(gateway: Gatew
 
 async def test_a_scan_above_the_auto_approve_budget_is_confirmed_with_an_estimate(gateway: Gateway) -> None:
     server = gateway.server
-    gateway.command("scout-scan", {"subreddits": "smallbusiness", "budget": 5.0})
+    await gateway.command("scout-scan", {"subreddits": "smallbusiness", "budget": 5.0})
     question = (await server.wait_for(lambda: with_button(server, "oppscout:scan:")))[0]
     assert "Estimate:" in question["content"]
     assert "budget $5" in question["content"]
     assert await analyses(gateway) == []
     run_id = next(i for i in custom_ids(question) if i.endswith(":run"))
-    gateway.click(question, run_id)
-    again = gateway.click(question, run_id)  # a double click
+    shown = copy.deepcopy(question)  # both clicks land on the message as the user saw it, buttons live
+    await gateway.click(shown, run_id)
+    again = await gateway.click(shown, run_id)  # a double click
+    await server.wait_for(lambda: server.callbacks(again["token"]))
     await gateway.settle()
     (analysis_id,) = await analyses(gateway)
     assert (await gateway.runtime.service.get(analysis_id)).cost_breakdown.budget == 5
@@ -239,16 +242,16 @@ async def test_a_scan_above_the_auto_approve_budget_is_confirmed_with_an_estimat
 
 async def test_a_cancelled_or_expired_scan_confirmation_starts_nothing(gateway: Gateway) -> None:
     server = gateway.server
-    gateway.command("scout-scan", {"subreddits": "smallbusiness", "budget": 5.0})
+    await gateway.command("scout-scan", {"subreddits": "smallbusiness", "budget": 5.0})
     question = (await server.wait_for(lambda: with_button(server, "oppscout:scan:")))[0]
-    gateway.click(question, next(i for i in custom_ids(question) if i.endswith(":cancel")))
+    await gateway.click(question, next(i for i in custom_ids(question) if i.endswith(":cancel")))
     await gateway.settle()
     assert any("dropped it" in t for t in texts(server, int(question["channel_id"])))
     # A confirmation from before a restart: its token is unknown to this process.
     stale_id = f"oppscout:scan:{'0' * 16}:run"
     stale = server.message_create(channel_id=int(gateway.channel["id"]), user_id=USER_ID, guild_id=GUILD_ID)
     stale["components"] = [{"type": 1, "components": [{"type": 2, "style": 3, "label": "Run", "custom_id": stale_id}]}]
-    click = gateway.click(stale, stale_id)
+    click = await gateway.click(stale, stale_id)
     await gateway.settle()
     followup = server.calls("POST", f"/webhooks/900000000000000002/{click['token']}")[0].json
     assert followup["content"] == EXPIRED
@@ -261,13 +264,13 @@ async def test_every_discord_way_in_meets_the_same_monthly_cap(gateway: Gateway)
         str(GUILD_ID), workspace_monthly=Decimal("0.10"), user_monthly=None
     )
     refusal = "That needs a budget of $0.50, but this workspace has only $0.10 left of its $0.10 cap"
-    scan = gateway.command("scout-scan", {"subreddits": "smallbusiness", "budget": 0.5})
+    scan = await gateway.command("scout-scan", {"subreddits": "smallbusiness", "budget": 0.5})
     reply = await answer(gateway, scan)
     # Refused privately, before any thread is opened.
     assert str(reply["content"]).startswith(refusal)
     assert int(str(reply["flags"])) & 64
     assert server.threads() == []
-    typed = gateway.command("scout", {"request": "r/smallbusiness about invoicing, budget $0.50"})
+    typed = await gateway.command("scout", {"request": "r/smallbusiness about invoicing, budget $0.50"})
     await gateway.settle()
     thread = (await server.wait_for(server.threads))[0]
     await server.wait_for(lambda: any(refusal in t for t in texts(server, int(thread["id"]))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import cast
 
 import discord
@@ -21,10 +22,10 @@ async def count_analyses(gateway: Gateway) -> int:
 
 async def test_a_redelivered_interaction_is_handled_once(gateway: Gateway) -> None:
     server = gateway.server
-    payload = gateway.command("scout-scan", {"subreddits": "smallbusiness"})
+    payload = await gateway.command("scout-scan", {"subreddits": "smallbusiness"})
     thread = (await server.wait_for(server.threads))[0]
     await server.wait_for(lambda: any(t.startswith("⏳") for t in texts(server, int(thread["id"]))))
-    gateway.dispatch("INTERACTION_CREATE", payload)  # the gateway replays the same interaction
+    await gateway.dispatch("INTERACTION_CREATE", payload)  # the gateway replays the same interaction
     await gateway.settle()
     assert len(server.callbacks(payload["token"])) == 1
     # Discord refused the replay's acknowledgement; the bot took that quietly, with no error shown.
@@ -35,11 +36,12 @@ async def test_a_redelivered_interaction_is_handled_once(gateway: Gateway) -> No
 
 async def test_a_double_clicked_run_starts_one_analysis(gateway: Gateway) -> None:
     server = gateway.server
-    gateway.command("scout", {"request": "r/smallbusiness about invoicing, last 14 days, budget $5"})
+    await gateway.command("scout", {"request": "r/smallbusiness about invoicing, last 14 days, budget $5"})
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
     run_id = next(i for i in custom_ids(question) if ":run:" in i)
-    first = gateway.click(question, run_id)
-    second = gateway.click(question, run_id)
+    shown = copy.deepcopy(question)  # both clicks land on the message as the user saw it, buttons live
+    first = await gateway.click(shown, run_id)
+    second = await gateway.click(shown, run_id)
     await server.wait_for(lambda: server.callbacks(first["token"]) and server.callbacks(second["token"]))
     answers = [server.callbacks(first["token"])[0], server.callbacks(second["token"])[0]]
     assert sorted(a["type"] for a in answers) == [4, 7]  # one took the buttons away, one was told
@@ -60,8 +62,8 @@ async def test_a_repeated_message_is_answered_once(gateway: Gateway) -> None:
         mentions_bot=True,
         content="<@900000000000000001> r/smallbusiness about invoicing, last 14 days, budget $5",
     )
-    gateway.dispatch("MESSAGE_CREATE", message)
-    gateway.dispatch("MESSAGE_CREATE", message)
+    await gateway.dispatch("MESSAGE_CREATE", message)
+    await gateway.dispatch("MESSAGE_CREATE", message)
     await gateway.settle()
     assert len(server.calls("POST", "/threads")) == 1
     assert len(with_button(server, "oppscout:confirm:run")) == 1

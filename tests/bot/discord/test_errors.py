@@ -26,7 +26,7 @@ async def test_an_unexpected_error_in_a_command_gets_an_apology_not_a_trace(
     gateway.bot.handlers.chat = BrokenChat()  # type: ignore[assignment]
     server = gateway.server
     with caplog.at_level(logging.ERROR):
-        payload = gateway.command("scout", {"request": "r/SaaS churn"})
+        payload = await gateway.command("scout", {"request": "r/SaaS churn"})
         await gateway.settle()
     followups = server.calls("POST", f"/webhooks/900000000000000002/{payload['token']}")
     assert followups
@@ -40,7 +40,7 @@ async def test_an_unexpected_error_in_a_command_gets_an_apology_not_a_trace(
 async def test_an_unexpected_error_on_a_mention_gets_an_apology_in_the_channel(gateway: Gateway) -> None:
     gateway.bot.handlers.chat = BrokenChat()  # type: ignore[assignment]
     server = gateway.server
-    gateway.dispatch(
+    await gateway.dispatch(
         "MESSAGE_CREATE",
         server.message_create(
             channel_id=int(gateway.channel["id"]),
@@ -60,7 +60,7 @@ async def test_a_vote_on_an_unknown_analysis_is_explained(gateway: Gateway) -> N
     custom_id = f"oppscout:vote:{'b' * 32}:1:up"
     message = server.message_create(channel_id=int(gateway.channel["id"]), user_id=USER_ID, guild_id=GUILD_ID)
     message["components"] = [{"type": 1, "components": [{"type": 2, "style": 2, "label": "1", "custom_id": custom_id}]}]
-    click = gateway.click(message, custom_id)
+    click = await gateway.click(message, custom_id)
     await gateway.settle()
     (answer,) = server.callbacks(click["token"])
     assert answer["data"]["content"] == "That analysis has no results to rate."

@@ -3,41 +3,14 @@ INTERACTION_CREATE over the WebSocket, and RESUME after Discord drops the connec
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-from discord.gateway import DiscordWebSocket
-
-from oppscout.bot.discord.app import ScoutBot
-from oppscout.bot.discord.runner import build_bot, connect_with_retries
 from oppscout.core.conversation.chat import ChatService
 from oppscout.core.conversation.dialog import Dialog
 from oppscout.runtime import Runtime
-from tests.bot.discord.conftest import GUILD_ID, USER_ID
+from tests.bot.discord.conftest import GUILD_ID, USER_ID, connected_bot
 from tests.fakes.discord_gateway_socket import HEARTBEAT, IDENTIFY, RESUME, FakeGateway
 from tests.fakes.discord_server import FakeDiscord
-
-
-@asynccontextmanager
-async def live_bot(runtime: Runtime, fake: FakeDiscord, live: FakeGateway) -> AsyncIterator[ScoutBot]:
-    """The bot as `oppscout bot` runs it, its gateway setting pointing at ``live``."""
-    settings = runtime.settings.model_copy(update={"discord_gateway_url": live.url})
-    wired = dataclasses.replace(runtime, settings=settings)
-    default = DiscordWebSocket.DEFAULT_GATEWAY
-    bot = build_bot(wired, ChatService(runtime.database, runtime.service, Dialog(settings)))
-    await bot.login("test-token")
-    serving = asyncio.create_task(connect_with_retries(bot, max_delay=1.0))
-    try:
-        await asyncio.wait_for(bot.wait_until_ready(), 15)
-        yield bot
-    finally:
-        await bot.close()
-        serving.cancel()
-        await asyncio.gather(serving, return_exceptions=True)
-        DiscordWebSocket.DEFAULT_GATEWAY = default
 
 
 def help_command(fake: FakeDiscord, channel: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +25,8 @@ async def test_the_bot_identifies_heartbeats_and_resumes_over_a_live_gateway(
     live = FakeGateway([fake_discord.guild_create(GUILD_ID, [channel])], heartbeat_ms=200)
     await live.start()
     try:
-        async with live_bot(discord_runtime, fake_discord, live) as bot:
+        chat = ChatService(discord_runtime.database, discord_runtime.service, Dialog(discord_runtime.settings))
+        async with connected_bot(discord_runtime, chat, live) as bot:
             (identify,) = live.log.ops(IDENTIFY)
             assert identify["d"]["token"] == "test-token"
             assert identify["d"]["intents"] == bot.intents.value

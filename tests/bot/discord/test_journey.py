@@ -52,7 +52,7 @@ async def run_worker(gateway: Gateway) -> None:
 
 async def test_scout_to_summary_in_one_thread_through_a_real_worker(gateway: Gateway) -> None:
     server = gateway.server
-    payload = gateway.command("scout", {"request": REQUEST})
+    payload = await gateway.command("scout", {"request": REQUEST})
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
 
     # Acknowledged first with a deferral (the "thinking…" state), before anything else was posted.
@@ -70,7 +70,7 @@ async def test_scout_to_summary_in_one_thread_through_a_real_worker(gateway: Gat
     ]
 
     run_id = next(i for i in custom_ids(question) if ":run:" in i)
-    click = gateway.click(question, run_id)
+    click = await gateway.click(question, run_id)
     await server.wait_for(lambda: any(t.startswith("⏳") for t in texts(server, int(thread["id"]))))
     # The click was answered by taking the buttons off the question.
     assert server.callbacks(click["token"])[0]["type"] == 7
@@ -104,7 +104,7 @@ async def test_scout_to_summary_in_one_thread_through_a_real_worker(gateway: Gat
     assert len(votes) == len(embeds) - 1
 
     # Another member rates the first opportunity; it is stored as feedback.
-    vote = gateway.click(summary, votes[0], user_id=OTHER_USER_ID)
+    vote = await gateway.click(summary, votes[0], user_id=OTHER_USER_ID)
     await server.wait_for(lambda: server.callbacks(vote["token"]))
     thanks = server.callbacks(vote["token"])[0]
     assert thanks["data"]["flags"] & 64  # only the voter sees the thank-you

@@ -13,11 +13,14 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from oppscout.bot.discord.app import use_gateway
-from oppscout.bot.discord.runner import connect_with_retries
+from oppscout.bot.discord.runner import build_bot, connect_with_retries
 from oppscout.bot.render.text import report_filename
 from oppscout.core.contract import AnalysisRequest, Coverage, OpportunityResults, TimeRange, utcnow
+from oppscout.core.conversation.chat import ChatService
+from oppscout.core.conversation.dialog import Dialog
 from oppscout.core.db.repositories.analyses import AnalysisRepository
 from oppscout.core.db.repositories.conversations import ThreadRef
+from oppscout.runtime import Runtime
 from tests.bot.discord.conftest import GUILD_ID, OTHER_USER_ID, Gateway
 from tests.bot.discord.helpers import custom_ids, with_button
 
@@ -26,7 +29,7 @@ EPHEMERAL = 64
 
 async def test_status_with_nothing_to_report_is_deferred_and_answered_privately(gateway: Gateway) -> None:
     server = gateway.server
-    payload = gateway.command("scout-status")
+    payload = await gateway.command("scout-status")
     callback = (await server.wait_for(lambda: server.callbacks(str(payload["token"]))))[0]
     assert callback["type"] == 5 and callback["data"]["flags"] & EPHEMERAL  # a private "thinking…"
     await gateway.settle()
@@ -48,7 +51,7 @@ async def test_subreddit_autocomplete_never_offers_a_choice_over_100_characters(
             "options": [{"name": "subreddits", "type": 3, "value": typed, "focused": True}]},
         channel=gateway.channel, user_id=OTHER_USER_ID, guild_id=GUILD_ID,
     )  # fmt: skip
-    gateway.dispatch("INTERACTION_CREATE", payload)
+    await gateway.dispatch("INTERACTION_CREATE", payload)
     callback = (await gateway.server.wait_for(lambda: gateway.server.callbacks(payload["token"])))[0]
     choices = callback["data"]["choices"]
     assert choices  # the short ones are still offered
@@ -58,10 +61,10 @@ async def test_subreddit_autocomplete_never_offers_a_choice_over_100_characters(
 
 async def test_only_the_asker_can_press_run_and_others_are_told_privately(gateway: Gateway) -> None:
     server = gateway.server
-    gateway.command("scout", {"request": "r/smallbusiness about invoicing, budget $5"})
+    await gateway.command("scout", {"request": "r/smallbusiness about invoicing, budget $5"})
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
     run_id = next(i for i in custom_ids(question) if ":run:" in i)
-    click = gateway.click(question, run_id, user_id=OTHER_USER_ID)
+    click = await gateway.click(question, run_id, user_id=OTHER_USER_ID)
     await gateway.settle()
     (answer,) = server.callbacks(click["token"])
     assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL
@@ -83,7 +86,13 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_start_up_waits_out_an_unreachable_gateway_with_capped_pauses(gateway: Gateway) -> None:
+async def test_start_up_waits_out_an_unreachable_gateway_with_capped_pauses(discord_runtime: Runtime) -> None:
+    # A bot logged in over REST that has never reached a gateway.
+    bot = build_bot(
+        discord_runtime,
+        ChatService(discord_runtime.database, discord_runtime.service, Dialog(discord_runtime.settings)),
+    )
+    await bot.login("test-token")
     port = closed_port()
     default = DiscordWebSocket.DEFAULT_GATEWAY
     use_gateway(f"ws://127.0.0.1:{port}/")
@@ -101,8 +110,9 @@ async def test_start_up_waits_out_an_unreachable_gateway_with_capped_pauses(gate
     try:
         # The fake REST API answers /gateway/bot; the WebSocket itself is refused, as when Discord is unreachable.
         with pytest.raises(GaveUp):
-            await connect_with_retries(gateway.bot, max_delay=3.0, sleep=sleep)
+            await connect_with_retries(bot, max_delay=3.0, sleep=sleep)
+        assert not isinstance(bot.ws, discord.gateway.DiscordWebSocket)  # never connected
     finally:
         DiscordWebSocket.DEFAULT_GATEWAY = default
+        await bot.close()
     assert len(pauses) == 4 and all(0 <= p <= 3.0 for p in pauses)
-    assert not isinstance(gateway.bot.ws, discord.gateway.DiscordWebSocket)  # never connected

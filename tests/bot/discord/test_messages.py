@@ -36,7 +36,7 @@ async def test_a_mention_starts_a_thread_from_the_message(gateway: Gateway) -> N
         mentions_bot=True,
         content=f"{MENTION} what do people struggle with in r/freelance about invoicing, last 14 days, budget $5",
     )
-    gateway.dispatch("MESSAGE_CREATE", message)
+    await gateway.dispatch("MESSAGE_CREATE", message)
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
     (thread,) = server.threads()
     assert thread["id"] == message["id"]  # started from the user's own message
@@ -48,7 +48,7 @@ async def test_a_mention_starts_a_thread_from_the_message(gateway: Gateway) -> N
 async def test_messages_that_do_not_mention_the_bot_are_left_alone(gateway: Gateway) -> None:
     server = gateway.server
     before = len(server.requests)
-    gateway.dispatch(
+    await gateway.dispatch(
         "MESSAGE_CREATE",
         server.message_create(
             channel_id=int(gateway.channel["id"]), user_id=USER_ID, guild_id=GUILD_ID, content="r/SaaS churn, budget $1"
@@ -61,7 +61,7 @@ async def test_messages_that_do_not_mention_the_bot_are_left_alone(gateway: Gate
 async def test_a_dm_is_answered_in_the_dm(gateway: Gateway) -> None:
     server = gateway.server
     dm = open_dm(gateway)
-    gateway.dispatch(
+    await gateway.dispatch(
         "MESSAGE_CREATE", server.message_create(channel_id=int(dm["id"]), user_id=USER_ID, content="status")
     )
     reply = (await server.wait_for(lambda: server.channel_messages(int(dm["id"]))[1:]))[0]
@@ -75,7 +75,7 @@ async def test_a_voice_message_is_transcribed_echoed_and_confirmed(
     server = gateway.server
     audio = (shared_dir / "data" / "voice" / "scan_smallbusiness_freelance.ogg").read_bytes()
     dm = open_dm(gateway)
-    gateway.dispatch(
+    await gateway.dispatch(
         "MESSAGE_CREATE",
         server.message_create(channel_id=int(dm["id"]), user_id=USER_ID, voice=audio, voice_seconds=4.2),
     )
@@ -114,9 +114,9 @@ async def test_a_voice_reply_in_a_thread_is_understood(
         },
     }
     server.channels[thread_id] = thread
-    gateway.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+    await gateway.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
     # A reply to the bot pings it, which is how a voice message (no text to @mention in) reaches the bot.
-    gateway.dispatch(
+    await gateway.dispatch(
         "MESSAGE_CREATE",
         server.message_create(channel_id=thread_id, user_id=USER_ID, guild_id=GUILD_ID, mentions_bot=True, voice=audio),
     )
@@ -130,7 +130,7 @@ async def test_a_too_long_voice_message_is_refused_before_download(
 ) -> None:
     server = gateway.server
     dm = open_dm(gateway)
-    gateway.dispatch(
+    await gateway.dispatch(
         "MESSAGE_CREATE",
         server.message_create(channel_id=int(dm["id"]), user_id=USER_ID, voice=b"OggS" + bytes(64), voice_seconds=600),
     )
@@ -147,7 +147,9 @@ async def test_a_voice_message_that_is_not_audio_gets_a_clear_answer(
     server = gateway.server
     dm = open_dm(gateway)
     broken = (shared_dir / "data" / "voice" / "not_audio.ogg").read_bytes()
-    gateway.dispatch("MESSAGE_CREATE", server.message_create(channel_id=int(dm["id"]), user_id=USER_ID, voice=broken))
+    await gateway.dispatch(
+        "MESSAGE_CREATE", server.message_create(channel_id=int(dm["id"]), user_id=USER_ID, voice=broken)
+    )
     reply = (await server.wait_for(lambda: server.channel_messages(int(dm["id"]))[1:]))[0]
     assert "couldn't read that audio" in reply["content"]
     assert texts(server, int(dm["id"]))[-1] == reply["content"]

@@ -28,7 +28,7 @@ def original(gateway: Gateway, payload: dict[str, Any]) -> dict[str, Any]:
 
 async def test_without_thread_permission_the_bot_answers_in_the_channel(gateway: Gateway) -> None:
     server = gateway.server
-    payload = gateway.command(
+    payload = await gateway.command(
         "scout", {"request": REQUEST}, app_permissions=ALL_NEEDED_PERMISSIONS & ~CREATE_PUBLIC_THREADS
     )
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
@@ -38,7 +38,7 @@ async def test_without_thread_permission_the_bot_answers_in_the_channel(gateway:
     assert NO_THREAD_NOTE in original(gateway, payload)["content"]
 
     # Run still works in the channel, for the person who asked.
-    gateway.click(question, next(i for i in custom_ids(question) if ":run:" in i))
+    await gateway.click(question, next(i for i in custom_ids(question) if ":run:" in i))
     await server.wait_for(lambda: any(t.startswith("Starting") for t in texts(server, int(gateway.channel["id"]))))
     await gateway.settle()
     # Whatever posts later (the worker, alerts) finds a channel it can post to in both ids.
@@ -52,7 +52,7 @@ async def test_without_thread_permission_the_bot_answers_in_the_channel(gateway:
 async def test_when_discord_refuses_the_thread_the_bot_answers_in_the_channel(gateway: Gateway) -> None:
     server = gateway.server
     server.forbidden_threads.add(int(gateway.channel["id"]))
-    payload = gateway.command("scout", {"request": REQUEST})
+    payload = await gateway.command("scout", {"request": REQUEST})
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
     assert server.calls("POST", "/threads")  # it tried, and was refused with 403
     assert int(question["channel_id"]) == int(gateway.channel["id"])
@@ -62,7 +62,7 @@ async def test_when_discord_refuses_the_thread_the_bot_answers_in_the_channel(ga
 async def test_without_send_permission_the_bot_continues_in_dms(gateway: Gateway) -> None:
     server = gateway.server
     permissions = ALL_NEEDED_PERMISSIONS & ~(SEND_MESSAGES | CREATE_PUBLIC_THREADS | SEND_IN_THREADS)
-    payload = gateway.command("scout", {"request": REQUEST}, app_permissions=permissions)
+    payload = await gateway.command("scout", {"request": REQUEST}, app_permissions=permissions)
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
     (dm,) = server.dm_channels()
     assert int(question["channel_id"]) == int(dm["id"])
@@ -77,7 +77,7 @@ async def test_a_mention_where_the_bot_may_not_post_is_answered_by_dm(gateway: G
     channel_id = int(gateway.channel["id"])
     server.forbidden_threads.add(channel_id)
     server.forbidden_send.add(channel_id)
-    gateway.dispatch(
+    await gateway.dispatch(
         "MESSAGE_CREATE",
         server.message_create(
             channel_id=channel_id,
@@ -120,7 +120,7 @@ async def test_a_server_the_bot_has_not_loaded_yet_still_gets_an_answer(gateway:
     server = gateway.server
     unknown_guild = GUILD_ID + 1
     channel = server.add_channel(unknown_guild, "fresh")
-    gateway.command("scout", {"request": REQUEST}, channel=channel, guild_id=unknown_guild)
+    await gateway.command("scout", {"request": REQUEST}, channel=channel, guild_id=unknown_guild)
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
     (thread,) = server.threads()
     assert thread["parent_id"] == channel["id"]

@@ -43,7 +43,7 @@ async def test_twenty_scans_racing_an_instant_worker_each_get_exactly_one_progre
 
     racing = asyncio.create_task(instant_worker())
     for n in range(20):
-        gateway.command("scout-scan", {"subreddits": f"freelance, sub{n}", "budget": 0.5})
+        await gateway.command("scout-scan", {"subreddits": f"freelance, sub{n}", "budget": 0.5})
     await asyncio.wait_for(racing, 30)
     await gateway.settle()
     threads = await server.wait_for(lambda: len(server.threads()) == 20 and server.threads())
@@ -59,7 +59,7 @@ async def test_a_bare_mention_is_answered_in_place_without_a_thread(gateway: Gat
     for content in (MENTION, f"{MENTION} blorp"):
         message = server.message_create(channel_id=int(gateway.channel["id"]), user_id=USER_ID, guild_id=GUILD_ID,
                                         mentions_bot=True, content=content)  # fmt: skip
-        gateway.dispatch("MESSAGE_CREATE", message)
+        await gateway.dispatch("MESSAGE_CREATE", message)
     await gateway.settle()
     assert server.threads() == []
     answers = texts(server, int(gateway.channel["id"]))
@@ -69,13 +69,34 @@ async def test_a_bare_mention_is_answered_in_place_without_a_thread(gateway: Gat
 
 async def test_typing_yes_retires_the_buttons_of_the_question(gateway: Gateway) -> None:
     server = gateway.server
-    gateway.command("scout", {"request": "r/smallbusiness about invoicing, budget $5"})
+    await gateway.command("scout", {"request": "r/smallbusiness about invoicing, budget $5"})
     question = (await server.wait_for(lambda: with_button(server, "oppscout:confirm:run")))[0]
     thread = server.channels[int(question["channel_id"])]
-    gateway.dispatch("THREAD_CREATE", {**thread, "newly_created": True})  # as Discord tells the bot of its thread
+    await gateway.dispatch("THREAD_CREATE", {**thread, "newly_created": True})  # as Discord tells the bot of its thread
     reply = server.message_create(channel_id=int(thread["id"]), user_id=USER_ID, guild_id=GUILD_ID,
                                   mentions_bot=True, content=f"{MENTION} yes")  # fmt: skip
-    gateway.dispatch("MESSAGE_CREATE", reply)
+    await gateway.dispatch("MESSAGE_CREATE", reply)
     await server.wait_for(lambda: any(t.startswith("Starting") for t in texts(server, int(thread["id"]))))
     await gateway.settle()
     assert custom_ids(server.messages[int(question["id"])]) == []
+
+
+async def test_an_idle_worker_leaves_one_queued_message_that_cancelling_ends(gateway: Gateway) -> None:
+    server = gateway.server
+    await gateway.command("scout-scan", {"subreddits": "freelance", "budget": 0.5})
+    (thread,) = await server.wait_for(server.threads)
+    thread_id = int(thread["id"])
+    await server.wait_for(lambda: progress(texts(server, thread_id)))
+    await gateway.settle()
+    # No worker picks the job up: the thread shows its place in line, once.
+    (queued,) = [m for m in server.channel_messages(thread_id) if m["content"].startswith("⏳")]
+    assert queued["content"].startswith("⏳ queued")
+
+    cancel = await gateway.command("scout-cancel", channel=thread)
+    await server.wait_for(lambda: server.callbacks(cancel["token"]))
+    await server.wait_for(lambda: server.messages[int(queued["id"])]["content"].startswith("⏹"))
+    await gateway.settle()
+    ended = server.messages[int(queued["id"])]
+    assert ended["content"].startswith("⏹ Cancelled")
+    assert custom_ids(ended) == []  # no live Stop button on a cancelled analysis
+    assert progress(texts(server, thread_id)) == []  # nothing left saying "queued"

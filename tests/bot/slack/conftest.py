@@ -52,6 +52,42 @@ def sign(secret: str, timestamp: str, body: str) -> str:
     return f"v0={digest}"
 
 
+def event_body(event: dict[str, Any], *, event_id: str, team: str = TEAM) -> dict[str, Any]:
+    """The Events API envelope Slack wraps an event in (the HTTP body, or a Socket Mode envelope's payload)."""
+    return {
+        "token": "legacy",
+        "team_id": team,
+        "api_app_id": "A0001",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+    }
+
+
+def click_payload(
+    message: dict[str, Any], action_id: str, value: str, *, user: str = "UALICE", trigger: str = "trigger.click"
+) -> dict[str, Any]:
+    """The block_actions payload of a button pressed on a message the bot posted (as recorded by the fake)."""
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "fake"},
+        "user": {"id": user, "team_id": TEAM},
+        "api_app_id": "A0001",
+        "trigger_id": trigger,
+        "channel": {"id": message["channel"]},
+        "container": {"type": "message", "message_ts": message["ts"], "channel_id": message["channel"]},
+        "message": {
+            "ts": message["ts"],
+            "thread_ts": message.get("thread_ts"),
+            "text": message["text"],
+            "blocks": message["blocks"],
+        },
+        "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button"}],
+    }
+
+
 @dataclass
 class Sent:
     """Slack's view of one request it sent: status and body of the answer."""
@@ -109,16 +145,7 @@ class SlackSender:
         return await self.send(urlencode(form), "application/x-www-form-urlencoded", **kw)
 
     async def event(self, event: dict[str, Any], *, event_id: str | None = None, team: str = TEAM, **kw: Any) -> Sent:
-        body = {
-            "token": "legacy",
-            "team_id": team,
-            "api_app_id": "A0001",
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(self.ids):06d}",
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
-        }
+        body = event_body(event, event_id=event_id or f"Ev{next(self.ids):06d}", team=team)
         return await self.send(json.dumps(body), "application/json", **kw)
 
     async def action(self, payload: dict[str, Any], **kw: Any) -> Sent:
@@ -126,23 +153,7 @@ class SlackSender:
 
     async def click(self, message: dict[str, Any], action_id: str, value: str, *, user: str = "UALICE") -> Sent:
         """Press a button on a message the bot posted (as recorded by the fake)."""
-        n = next(self.ids)
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM, "domain": "fake"},
-            "user": {"id": user, "team_id": TEAM},
-            "api_app_id": "A0001",
-            "trigger_id": f"trigger.click.{n}",
-            "channel": {"id": message["channel"]},
-            "container": {"type": "message", "message_ts": message["ts"], "channel_id": message["channel"]},
-            "message": {
-                "ts": message["ts"],
-                "thread_ts": message.get("thread_ts"),
-                "text": message["text"],
-                "blocks": message["blocks"],
-            },
-            "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button"}],
-        }
+        payload = click_payload(message, action_id, value, user=user, trigger=f"trigger.click.{next(self.ids)}")
         return await self.action(payload)
 
     async def close(self) -> None:
