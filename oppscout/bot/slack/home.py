@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
-from oppscout.bot.render.blockkit import Block, HomeAnalysis, home_view
+from oppscout.bot.render.blockkit import Block, HomeAnalysis, HomeWatch, home_view
 from oppscout.bot.slack.workspaces import SlackWorkspaces
 from oppscout.core.contract import AnalysisStatus
 from oppscout.core.db.database import Database
@@ -16,6 +16,7 @@ from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.db.repositories.ledger import ledger_totals
 from oppscout.core.settings import Settings
 from oppscout.core.spend import SpendGovernor, SpendReport
+from oppscout.core.watches.models import WatchView
 from oppscout.core.watches.service import WatchService
 
 RECENT = 10
@@ -32,6 +33,13 @@ def spend_text(report: SpendReport) -> str:
     if report.caps.per_user is not None:
         line += f"\n*Yours:* ${report.user_committed:.4f} of ${report.caps.per_user:.2f} (${report.user_left:.2f} left)"
     return line
+
+
+def home_watch(watch: WatchView) -> HomeWatch:
+    """What App Home shows of one watch."""
+    return HomeWatch(
+        watch.id, watch.title, watch.schedule, watch.channels, watch.usage, watch.cost_alert, paused=not watch.active
+    )
 
 
 class SlackHome:
@@ -59,7 +67,7 @@ class SlackHome:
         report = await SpendGovernor(self.database, self.settings).report(workspace_id, user_id)
         me = ThreadRef(PLATFORM, workspace_id, "", "", user_id)
         watches = await WatchService(self.database, self.settings).list_watches(me, mine_only=True)
-        return home_view(recent, spend_text(report), [w.describe() for w in watches])
+        return home_view(recent, spend_text(report), [home_watch(w) for w in watches])
 
     async def publish(self, workspace_id: str, user_id: str) -> None:
         """Show the Home tab to ``user_id``."""

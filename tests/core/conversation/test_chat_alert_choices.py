@@ -53,7 +53,7 @@ async def test_my_email_then_email_me_then_yes_turns_email_on_and_the_alert_arri
             row = await stored_watch(runtime)
             assert (row.email, row.push, row.threshold, row.cadence_hours) == (True, False, 30, 168)
             listing = await say(runtime, "list my watches")
-            assert "by email (ana@example.com)" in listing.messages[0]
+            assert "by email to ana@example.com" in listing.messages[0]
 
             async with running_worker(runtime) as worker:
                 messenger = worker.ctx["watch_scheduler"].dispatcher.messengers["console"]
