@@ -18,6 +18,7 @@ from oppscout.core.settings import Settings
 from oppscout.core.spend import SpendGovernor, SpendReport
 from oppscout.core.watches.models import WatchView
 from oppscout.core.watches.service import WatchService
+from oppscout.core.wording import usd
 
 RECENT = 10
 PLATFORM = "slack"
@@ -25,13 +26,13 @@ PLATFORM = "slack"
 
 def spend_text(report: SpendReport) -> str:
     """This month's spend against the workspace cap, and the person's own cap when there is one."""
-    line = f"*Spend in {report.month}:* ${report.total_spent:.4f}"
-    if report.caps.workspace is not None:
-        line += f" of the ${report.caps.workspace:.2f} workspace cap (${report.workspace_left:.2f} left)"
+    line = f"*Spend in {report.month}:* {usd(report.total_spent)}"
+    if report.caps.workspace is not None and report.workspace_left is not None:
+        line += f" of the {usd(report.caps.workspace)} workspace cap ({usd(report.workspace_left)} left)"
     else:
         line += " · no monthly workspace cap"
-    if report.caps.per_user is not None:
-        line += f"\n*Yours:* ${report.user_committed:.4f} of ${report.caps.per_user:.2f} (${report.user_left:.2f} left)"
+    if report.caps.per_user is not None and report.user_left is not None:
+        line += f"\n*Yours:* {usd(report.user_committed)} of {usd(report.caps.per_user)} ({usd(report.user_left)} left)"
     return line
 
 

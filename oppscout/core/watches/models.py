@@ -8,13 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from oppscout.core.db.tables import WatchRow
+from oppscout.core.wording import plural, usd
 
 HOURLY, DAILY, WEEKLY = 1, 24, 168
 
 
 def cadence_label(hours: int) -> str:
     """'hourly', 'daily', 'weekly' or 'every N hours'."""
-    return {HOURLY: "hourly", DAILY: "daily", WEEKLY: "weekly"}.get(hours, f"every {hours} hours")
+    return {HOURLY: "hourly", DAILY: "daily", WEEKLY: "weekly"}.get(hours, f"every {plural(hours, 'hour')}")
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,12 @@ class WatchView:
 
     @property
     def cost_alert(self) -> str | None:
-        """'cost alert at $1 a month', or None when the watch has none."""
-        return f"cost alert at {_money(self.cost_threshold)} a month" if self.cost_threshold is not None else None
+        """'cost alert at $1.00 a month', or None when the watch has none."""
+        return f"cost alert at {usd(self.cost_threshold)} a month" if self.cost_threshold is not None else None
 
     @property
     def cost_line(self) -> str:
-        """'; cost alert at $1 a month' or nothing."""
+        """'; cost alert at $1.00 a month' or nothing."""
         return f"; {self.cost_alert}" if self.cost_alert else ""
 
     @property
@@ -94,7 +95,7 @@ class WatchView:
     @property
     def usage(self) -> str:
         """'$0.00 of $5.00 used this month'."""
-        return f"${self.spent_this_month:.2f} of ${self.monthly_budget:.2f} used this month"
+        return f"{usd(self.spent_this_month)} of {usd(self.monthly_budget)} used this month"
 
     @property
     def title(self) -> str:
@@ -115,18 +116,13 @@ class WatchView:
             or "tell no one"
         )
         cost = (
-            f" I'll also tell you once it has cost {_money(self.cost_threshold)} in a month."
+            f" I'll also tell you once it has cost {usd(self.cost_threshold)} in a month."
             if self.cost_threshold is not None
             else ""
         )
         text = (
             f"Watching {self.title} {cadence_label(self.cadence_hours)} (watch #{self.id}). I'll {how} when an "
             f"opportunity scores {self.threshold} or more, or a theme grows sharply; budget "
-            f"${self.monthly_budget:.2f} a month.{cost}"
+            f"{usd(self.monthly_budget)} a month.{cost}"
         )
         return " ".join([text, *self.notes])
-
-
-def _money(value: Decimal | None) -> str:
-    value = value or Decimal(0)
-    return f"${value.quantize(Decimal(1))}" if value == value.to_integral() else f"${value:.2f}"

@@ -213,7 +213,7 @@ async def home_after_setting_up_watches(rig: SlackRig) -> None:
     (watches,) = [b["text"]["text"] for b in blocks if b.get("text", {}).get("text", "").startswith("*Your watches*")]
     freelance, saas = watches.removeprefix("*Your watches*\n• ").split("\n• ")
     assert freelance.startswith("*#1 r/freelance* — weekly, alert at score 30+")
-    assert "Alerts go by email to pat@example.com · cost alert at $1 a month" in freelance
+    assert "Alerts go by email to pat@example.com · cost alert at $1.00 a month" in freelance
     assert saas.startswith("*#2 r/SaaS · churn* — daily, alert at score 80+ _(paused)_")
     assert "Alerts go by DM · $0.00 of $5.00 used this month" in saas
     assert "cost alert" not in saas
@@ -222,5 +222,5 @@ async def home_after_setting_up_watches(rig: SlackRig) -> None:
     await dm("list my watches")
     listing = rig.dm_texts("DALICE")[-1]
     assert "#1 r/freelance: weekly, alert at score 30+ by email to pat@example.com" in listing
-    assert "cost alert at $1 a month" in listing
+    assert "cost alert at $1.00 a month" in listing
     assert "#2 r/SaaS · churn: daily, alert at score 80+ by DM" in listing
