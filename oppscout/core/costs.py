@@ -16,6 +16,7 @@ from oppscout.core.contract import CostBreakdown
 from oppscout.core.errors import BudgetExceededError
 from oppscout.core.ports import Ledger, LedgerTotals
 from oppscout.core.settings import ModelPrice, Settings
+from oppscout.core.wording import usd
 
 MILLION = Decimal(1_000_000)
 CENT_FRACTION = Decimal("0.000001")
@@ -142,8 +143,9 @@ class CostGovernor:
         if not accepted:
             totals = await self.totals()
             left = max(Decimal("0"), self.budget - totals.spent - totals.reserved)
+            # Four places, not usd(): a refusal near the cap must not read "up to $0.10 but only $0.10 left".
             raise BudgetExceededError(
-                f"This step would cost up to ${amount:.4f} but only ${left:.4f} of the ${self.budget} budget is left."
+                f"This step would cost up to ${amount:.4f} but only ${left:.4f} of the {usd(self.budget)} budget is left."
             )
         return Reservation(key=key, amount=amount, kind=kind)
 
@@ -177,14 +179,14 @@ class CostGovernor:
                     warnings.append(
                         CostWarning(
                             level=level,
-                            message=f"Spend reached {level:.0%} of the budget: ${after:.4f} of ${self.budget}.",
+                            message=f"Spend reached {level:.0%} of the budget: {usd(after)} of {usd(self.budget)}.",
                         )
                     )
         if self._threshold is not None and before < self._threshold <= after:
             warnings.append(
                 CostWarning(
                     level=-1.0,
-                    message=f"Spend passed your cost alert of ${self._threshold}: ${after:.4f} so far.",
+                    message=f"Spend passed your cost alert of {usd(self._threshold)}: {usd(after)} so far.",
                 )
             )
         return warnings

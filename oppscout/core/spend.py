@@ -49,10 +49,6 @@ def committed(spend: AnalysisSpend) -> Decimal:
     return max(budget, spend.spent + spend.reserved)
 
 
-def _usd(value: Decimal) -> str:
-    return usd(value)
-
-
 @dataclass(frozen=True)
 class Caps:
     """The monthly caps in force for a workspace (None: no cap)."""
@@ -95,21 +91,21 @@ class SpendReport:
 
     def render(self, *, max_lines: int = 10) -> str:
         """The report as chat text."""
-        lines = [f"Spend for {self.month}: {_usd(self.total_spent)} spent"]
+        lines = [f"Spend for {self.month}: {usd(self.total_spent)} spent"]
         if self.total_committed > self.total_spent:
-            lines[0] += f" ({_usd(self.total_committed - self.total_spent)} more held by running analyses)"
+            lines[0] += f" ({usd(self.total_committed - self.total_spent)} more held by running analyses)"
         lines[0] += "."
         if self.workspace_left is not None and self.caps.workspace is not None:
-            lines.append(f"Workspace cap {_usd(self.caps.workspace)}: {_usd(self.workspace_left)} left this month.")
+            lines.append(f"Workspace cap {usd(self.caps.workspace)}: {usd(self.workspace_left)} left this month.")
         if self.user_left is not None and self.caps.per_user is not None:
-            lines.append(f"Your cap {_usd(self.caps.per_user)}: {_usd(self.user_left)} left this month.")
+            lines.append(f"Your cap {usd(self.caps.per_user)}: {usd(self.user_left)} left this month.")
         if not self.by_analysis:
             lines.append("No analyses this month yet.")
             return "\n".join(lines)
         lines.append("By person:")
-        lines += [f"• {line.label}: {_usd(line.spent)}" for line in self.by_user[:max_lines]]
+        lines += [f"• {line.label}: {usd(line.spent)}" for line in self.by_user[:max_lines]]
         lines.append("By analysis:")
-        lines += [f"• {line.label}: {_usd(line.spent)}" for line in self.by_analysis[:max_lines]]
+        lines += [f"• {line.label}: {usd(line.spent)}" for line in self.by_analysis[:max_lines]]
         if len(self.by_analysis) > max_lines:
             lines.append(f"…and {len(self.by_analysis) - max_lines} more.")
         return "\n".join(lines)
@@ -185,8 +181,8 @@ class SpendGovernor:
             left = max(ZERO, caps.workspace - sum((committed(r) for r in rows), ZERO) - sum(reads.values(), ZERO))
             if max_cost > left:
                 raise SpendCapExceededError(
-                    f"That needs a budget of {_usd(max_cost)}, but this workspace has only {_usd(left)} left of its "
-                    f"{_usd(caps.workspace)} cap for {month}. Ask for a budget of {_usd(left)} or less, "
+                    f"That needs a budget of {usd(max_cost)}, but this workspace has only {usd(left)} left of its "
+                    f"{usd(caps.workspace)} cap for {month}. Ask for a budget of {usd(left)} or less, "
                     "or ask an admin to raise the cap.",
                     left=left,
                 )
@@ -195,8 +191,8 @@ class SpendGovernor:
             left = max(ZERO, caps.per_user - mine)
             if max_cost > left:
                 raise SpendCapExceededError(
-                    f"That needs a budget of {_usd(max_cost)}, but you have only {_usd(left)} left of your "
-                    f"{_usd(caps.per_user)} personal cap for {month}. Ask for a budget of {_usd(left)} or less.",
+                    f"That needs a budget of {usd(max_cost)}, but you have only {usd(left)} left of your "
+                    f"{usd(caps.per_user)} personal cap for {month}. Ask for a budget of {usd(left)} or less.",
                     left=left,
                 )
 

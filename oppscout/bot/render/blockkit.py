@@ -285,13 +285,34 @@ class HomeAnalysis:
     spent: Decimal
 
 
-def home_view(recent: Sequence[HomeAnalysis], spend: str, watches: Sequence[str]) -> Block:
+@dataclass(frozen=True)
+class HomeWatch:
+    """One of the person's watches on App Home: what it watches, when, where its alerts go, and its cost alert."""
+
+    number: int
+    title: str
+    schedule: str
+    alerts_to: str
+    usage: str
+    cost_alert: str | None = None
+    paused: bool = False
+
+
+def _watch_lines(watch: HomeWatch) -> str:
+    paused = " _(paused)_" if watch.paused else ""
+    head = f"• *#{watch.number} {escape(watch.title)}* — {escape(watch.schedule)}{paused}"
+    alerts = f"Alerts go by {escape(watch.alerts_to)}"
+    extra = " · ".join(escape(part) for part in (watch.cost_alert, watch.usage) if part)
+    return f"{head}\n      {alerts} · {extra}"
+
+
+def home_view(recent: Sequence[HomeAnalysis], spend: str, watches: Sequence[HomeWatch]) -> Block:
     """App Home: spend this month against the caps, the person's watches, and the workspace's recent analyses."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Opportunity Scout"}},
         *section(spend),
         {"type": "divider"},
-        *section("*Your watches*\n" + ("\n".join(f"• {escape(w)}" for w in watches) if watches else "No watches yet.")),
+        *section("*Your watches*\n" + ("\n".join(_watch_lines(w) for w in watches) if watches else "No watches yet.")),
         {"type": "divider"},
     ]
     lines = [

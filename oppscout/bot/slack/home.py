@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
-from oppscout.bot.render.blockkit import Block, HomeAnalysis, home_view
+from oppscout.bot.render.blockkit import Block, HomeAnalysis, HomeWatch, home_view
 from oppscout.bot.slack.workspaces import SlackWorkspaces
 from oppscout.core.contract import AnalysisStatus
 from oppscout.core.db.database import Database
@@ -16,7 +16,9 @@ from oppscout.core.db.repositories.conversations import ThreadRef
 from oppscout.core.db.repositories.ledger import ledger_totals
 from oppscout.core.settings import Settings
 from oppscout.core.spend import SpendGovernor, SpendReport
+from oppscout.core.watches.models import WatchView
 from oppscout.core.watches.service import WatchService
+from oppscout.core.wording import usd
 
 RECENT = 10
 PLATFORM = "slack"
@@ -24,14 +26,21 @@ PLATFORM = "slack"
 
 def spend_text(report: SpendReport) -> str:
     """This month's spend against the workspace cap, and the person's own cap when there is one."""
-    line = f"*Spend in {report.month}:* ${report.total_spent:.4f}"
-    if report.caps.workspace is not None:
-        line += f" of the ${report.caps.workspace:.2f} workspace cap (${report.workspace_left:.2f} left)"
+    line = f"*Spend in {report.month}:* {usd(report.total_spent)}"
+    if report.caps.workspace is not None and report.workspace_left is not None:
+        line += f" of the {usd(report.caps.workspace)} workspace cap ({usd(report.workspace_left)} left)"
     else:
         line += " · no monthly workspace cap"
-    if report.caps.per_user is not None:
-        line += f"\n*Yours:* ${report.user_committed:.4f} of ${report.caps.per_user:.2f} (${report.user_left:.2f} left)"
+    if report.caps.per_user is not None and report.user_left is not None:
+        line += f"\n*Yours:* {usd(report.user_committed)} of {usd(report.caps.per_user)} ({usd(report.user_left)} left)"
     return line
+
+
+def home_watch(watch: WatchView) -> HomeWatch:
+    """What App Home shows of one watch."""
+    return HomeWatch(
+        watch.id, watch.title, watch.schedule, watch.channels, watch.usage, watch.cost_alert, paused=not watch.active
+    )
 
 
 class SlackHome:
@@ -59,7 +68,7 @@ class SlackHome:
         report = await SpendGovernor(self.database, self.settings).report(workspace_id, user_id)
         me = ThreadRef(PLATFORM, workspace_id, "", "", user_id)
         watches = await WatchService(self.database, self.settings).list_watches(me, mine_only=True)
-        return home_view(recent, spend_text(report), [w.describe() for w in watches])
+        return home_view(recent, spend_text(report), [home_watch(w) for w in watches])
 
     async def publish(self, workspace_id: str, user_id: str) -> None:
         """Show the Home tab to ``user_id``."""

@@ -23,6 +23,7 @@ from oppscout.core.conversation.amounts import (
 )
 from oppscout.core.conversation.numbers import DIGITS, NUMBER, to_number
 from oppscout.core.conversation.parser import Intent, ParsedMessage
+from oppscout.core.wording import usd
 
 Span = tuple[int, int]
 
@@ -101,8 +102,8 @@ class CostAlert:
         return self.amount
 
     def describe(self, budget_word: str = "the budget") -> str:
-        """'$1' or '80% of the budget'."""
-        return f"{self.percent}% of {budget_word}" if self.percent is not None else money(self.amount or Decimal(0))
+        """'$1.00' or '80% of the budget'."""
+        return f"{self.percent}% of {budget_word}" if self.percent is not None else usd(self.amount or Decimal(0))
 
 
 @dataclass
@@ -131,13 +132,6 @@ def _amount(raw: str) -> Decimal:
 def plain(value: Decimal) -> Decimal:
     """``value`` without trailing zeros and never in exponent form (80, not 8E+1; 0.5, not 0.50)."""
     return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
-
-
-def money(value: Decimal) -> str:
-    """'$1', '$2.40', '$0.0125': whole dollars bare, cents always two digits."""
-    if value == value.to_integral():
-        return f"${value.quantize(Decimal(1))}"
-    return f"${value:.2f}" if value == value.quantize(Decimal("0.01")) else f"${plain(value)}"
 
 
 def _cost(m: re.Match[str]) -> CostAlert:
@@ -303,8 +297,8 @@ def cost_note(cost: CostAlert, budget: Decimal, alerts: dict[str, Any], *, month
     spend = "its spend this month" if monthly else "its spend"
     if at > budget:
         return (
-            f"(A cost alert at {money(at)} can never fire: the budget is {money(budget)}. "
+            f"(A cost alert at {usd(at)} can never fire: the budget is {usd(budget)}. "
             "Give a smaller amount or a share of the budget.)"
         )
-    shown = money(at) if cost.percent is None else f"{money(at)} ({cost.describe()})"
+    shown = usd(at) if cost.percent is None else f"{usd(at)} ({cost.describe()})"
     return f"(I'll tell you {where_alerts_go(alerts)} once {spend} reaches {shown}.)"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oppscout.core.contract import Opportunity, OpportunityResults
+from oppscout.core.wording import plural
 
 THRESHOLD = "threshold"
 GROWTH = "growth"
@@ -128,10 +129,11 @@ def decide(
 def alert_text(title: str, alerts: Sequence[Alert], *, threshold: int, watch_id: int) -> str:
     """One DM for all the alerts of a run (so a catch-up run never sends a storm of messages)."""
     shown = alerts[:MAX_ALERTS_PER_MESSAGE]
-    noun = "opportunity" if len(alerts) == 1 else "opportunities"
     # The first line is also an email's subject: it names the watch and its strongest opportunity.
     top = max(alerts, key=lambda a: a.opportunity.score).opportunity
-    lines = [f"🔔 Watch #{watch_id} ({title}): {top.title} (score {top.score}) · {len(alerts)} {noun} worth a look"]
+    lines = [
+        f"🔔 Watch #{watch_id} ({title}): {top.title} (score {top.score}) · {plural(len(alerts), 'opportunity')} worth a look"
+    ]
     for alert in shown:
         o = alert.opportunity
         why: list[str] = []
@@ -143,7 +145,7 @@ def alert_text(title: str, alerts: Sequence[Alert], *, threshold: int, watch_id:
                     f"mentions up {alert.growth:.1f}× per day ({o.mentions} now, {alert.previous_mentions} before)"
                 )
             else:
-                why.append(f"new and growing fast ({o.mentions} mentions, none in the previous window)")
+                why.append(f"new and growing fast ({plural(o.mentions, 'mention')}, none in the previous window)")
         lines.append(f"• {o.title} (score {o.score}): {'; '.join(why)}")
         if o.problem:
             lines.append(f"  {o.problem}")
@@ -151,14 +153,14 @@ def alert_text(title: str, alerts: Sequence[Alert], *, threshold: int, watch_id:
             q = o.quotes[0]
             lines.append(f"  “{q.text}” — r/{q.subreddit} {q.permalink}")
     if len(alerts) > len(shown):
-        lines.append(f"…and {len(alerts) - len(shown)} more in the full results.")
+        lines.append(f"…and {len(alerts) - len(shown):,} more in the full results.")
     lines.append(f"(Say “pause watch {watch_id}” to stop these for a while.)")
     return "\n".join(lines)
 
 
 def baseline_text(title: str, watch_id: int, results: OpportunityResults | None, *, threshold: int, days: float) -> str:
     """What a new watch found on its first run: where things stand, and what it will alert on from now."""
-    span = f"the last {round(days)} days" if round(days) > 1 else "the last day"
+    span = f"the last {plural(round(days), 'day')}" if round(days) > 1 else "the last day"
     head = f"👀 Watch #{watch_id} ({title}) is on."
     then = f"From now on I'll tell you when an opportunity reaches {threshold} or grows sharply."
     if results is None:
@@ -166,9 +168,8 @@ def baseline_text(title: str, watch_id: int, results: OpportunityResults | None,
     found = sorted(results.opportunities, key=lambda o: o.score, reverse=True)
     if not found:
         return f"{head} Over {span} nothing stood out yet. {then}"
-    noun = "opportunity" if len(found) == 1 else "opportunities"
-    lines = [f"{head} Over {span}: {len(found)} {noun}; where things stand:"]
-    lines += [f"• {o.title} (score {o.score}, {o.mentions} mention{'' if o.mentions == 1 else 's'})" for o in found[:3]]
+    lines = [f"{head} Over {span}: {plural(len(found), 'opportunity')}; where things stand:"]
+    lines += [f"• {o.title} (score {o.score}, {plural(o.mentions, 'mention')})" for o in found[:3]]
     lines.append(then)
     return "\n".join(lines)
 
@@ -176,9 +177,11 @@ def baseline_text(title: str, watch_id: int, results: OpportunityResults | None,
 def summary_text(analysis_id: str, results: OpportunityResults, subreddits: Sequence[str]) -> str:
     """The final summary of an analysis as plain text, for email."""
     subs = ", ".join(f"r/{s}" for s in subreddits)
-    lines = [f"Your analysis of {subs} is done: {len(results.opportunities)} opportunities (id {analysis_id})."]
+    lines = [
+        f"Your analysis of {subs} is done: {plural(len(results.opportunities), 'opportunity')} (id {analysis_id})."
+    ]
     for rank, o in enumerate(results.opportunities[:10], 1):
-        lines.append(f"{rank}. {o.title} (score {o.score}, {o.mentions} mentions)")
+        lines.append(f"{rank}. {o.title} (score {o.score}, {plural(o.mentions, 'mention')})")
         if o.problem:
             lines.append(f"   {o.problem}")
         for q in o.quotes[:2]:

@@ -8,13 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from oppscout.core.db.tables import WatchRow
+from oppscout.core.wording import plural, usd
 
 HOURLY, DAILY, WEEKLY = 1, 24, 168
 
 
 def cadence_label(hours: int) -> str:
     """'hourly', 'daily', 'weekly' or 'every N hours'."""
-    return {HOURLY: "hourly", DAILY: "daily", WEEKLY: "weekly"}.get(hours, f"every {hours} hours")
+    return {HOURLY: "hourly", DAILY: "daily", WEEKLY: "weekly"}.get(hours, f"every {plural(hours, 'hour')}")
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,32 @@ class WatchView:
 
     @property
     def channels(self) -> str:
-        """Where alerts go: 'DM', 'email (pat@example.com)', 'DM and email (…)'."""
-        email = f"email ({self.email_to})" if self.email_to else "email"
+        """Where alerts go: 'DM', 'email to pat@example.com', 'DM and email to pat@example.com'.
+
+        Email without a known address reaches no one yet, and says so rather than naming a channel that is silent.
+        """
+        email = f"email to {self.email_to}" if self.email_to else "email (once you tell me your address)"
         return " and ".join(c for c, on in (("DM", self.push), (email, self.email)) if on) or "no channel"
 
     @property
+    def cost_alert(self) -> str | None:
+        """'cost alert at $1.00 a month', or None when the watch has none."""
+        return f"cost alert at {usd(self.cost_threshold)} a month" if self.cost_threshold is not None else None
+
+    @property
     def cost_line(self) -> str:
-        """'; cost alert at $1 a month' or nothing."""
-        return f"; cost alert at {_money(self.cost_threshold)} a month" if self.cost_threshold is not None else ""
+        """'; cost alert at $1.00 a month' or nothing."""
+        return f"; {self.cost_alert}" if self.cost_alert else ""
+
+    @property
+    def schedule(self) -> str:
+        """How often it runs and what it alerts on: 'daily, alert at score 70+'."""
+        return f"{cadence_label(self.cadence_hours)}, alert at score {self.threshold}+"
+
+    @property
+    def usage(self) -> str:
+        """'$0.00 of $5.00 used this month'."""
+        return f"{usd(self.spent_this_month)} of {usd(self.monthly_budget)} used this month"
 
     @property
     def title(self) -> str:
@@ -87,30 +106,23 @@ class WatchView:
     def describe(self) -> str:
         """One line for a list of watches."""
         state = "" if self.active else " (paused)"
-        return (
-            f"#{self.id} {self.title}: {cadence_label(self.cadence_hours)}, alert at score {self.threshold}+ by "
-            f"{self.channels}, ${self.spent_this_month:.2f} of ${self.monthly_budget:.2f} used this month"
-            f"{self.cost_line}{state}"
-        )
+        return f"#{self.id} {self.title}: {self.schedule} by {self.channels}, {self.usage}{self.cost_line}{state}"
 
     def confirmation(self) -> str:
         """What to say when the watch was created."""
-        how = {"DM": "DM you", "no channel": "tell no one"}.get(self.channels, f"send you a {self.channels}")
-        if self.channels.startswith("email"):
-            how = f"email you{f' at {self.email_to}' if self.email_to else ''}"
+        email = f"email you at {self.email_to}" if self.email_to else ""
+        how = (
+            " and ".join(w for w, on in (("DM you", self.push), (email, self.email and bool(email))) if on)
+            or "tell no one"
+        )
         cost = (
-            f" I'll also tell you once it has cost {_money(self.cost_threshold)} in a month."
+            f" I'll also tell you once it has cost {usd(self.cost_threshold)} in a month."
             if self.cost_threshold is not None
             else ""
         )
         text = (
             f"Watching {self.title} {cadence_label(self.cadence_hours)} (watch #{self.id}). I'll {how} when an "
             f"opportunity scores {self.threshold} or more, or a theme grows sharply; budget "
-            f"${self.monthly_budget:.2f} a month.{cost}"
+            f"{usd(self.monthly_budget)} a month.{cost}"
         )
         return " ".join([text, *self.notes])
-
-
-def _money(value: Decimal | None) -> str:
-    value = value or Decimal(0)
-    return f"${value.quantize(Decimal(1))}" if value == value.to_integral() else f"${value:.2f}"

@@ -19,6 +19,7 @@ from oppscout.core.events import AnalysisEvent, CancelledEvent, CompletedEvent, 
 from oppscout.core.outbox import EMAIL, Draft, OutboxDispatcher, enqueue
 from oppscout.core.watches.alerts import summary_text
 from oppscout.core.watches.scheduler import WatchScheduler
+from oppscout.core.wording import usd
 
 # The level the cost governor gives the warning for a user's own costThreshold.
 COST_THRESHOLD_LEVEL = -1.0
@@ -62,7 +63,7 @@ class AlertNotifier:
                 return []
             request = AnalysisRequest.model_validate(row.request)
             subs = ", ".join(f"r/{s}" for s in request.subreddits)
-            text = f"💸 Your analysis of {subs} (id {analysis_id[:8]}, budget ${request.max_cost}): {warning}"
+            text = f"💸 Your analysis of {subs} (id {analysis_id[:8]}, budget {usd(request.max_cost)}): {warning}"
             drafts: list[Draft] = []
             prefs = request.notification_preferences
             if prefs.push and row.platform not in NO_DM_PLATFORMS:

@@ -32,6 +32,7 @@ from oppscout.core.watches.alerts import Theme, alert_text, baseline_text, decid
 from oppscout.core.watches.budget import month_committed
 from oppscout.core.watches.models import WatchView
 from oppscout.core.watches.service import next_slot
+from oppscout.core.wording import usd
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class WatchScheduler:
     ) -> int | None:
         view = WatchView.of(watch)
         reason = (
-            f"its ${watch.monthly_budget_usd:.2f} monthly budget is used up"
+            f"its {usd(watch.monthly_budget_usd)} monthly budget is used up"
             if own_budget
             else "the monthly spend cap is reached"
         )
@@ -276,8 +277,8 @@ class WatchScheduler:
         if spent < watch.cost_threshold_usd or not await WatchRepository(session).claim_cost_notice(watch.id, month):
             return []
         text = (
-            f"💸 Watch #{watch.id} ({WatchView.of(watch).title}) has cost ${spent:.2f} this month, past your cost "
-            f"alert of ${watch.cost_threshold_usd:.2f} (budget ${watch.monthly_budget_usd:.2f} a month). "
+            f"💸 Watch #{watch.id} ({WatchView.of(watch).title}) has cost {usd(spent)} this month, past your cost "
+            f"alert of {usd(watch.cost_threshold_usd)} (budget {usd(watch.monthly_budget_usd)} a month). "
             f"(Say “pause watch {watch.id}” to stop its runs.)"
         )
         return await self._queue_alert(session, watch, f"watch-cost:{watch.id}:{month}", text, now)

@@ -24,7 +24,7 @@ from oppscout.core.conversation.dialog import Dialog
 from oppscout.core.errors import VoiceError
 from oppscout.core.ports import Transcript
 from oppscout.core.settings import Settings
-from oppscout.runtime import Runtime
+from oppscout.runtime import Runtime, build_chat
 from tests.fakes.slack_server import TEAM, FakeSlack, start_fake_slack
 
 BOT_TOKEN = "xoxb-test-token"
@@ -207,12 +207,21 @@ def slack_settings(settings: Settings, fake: FakeSlack, **extra: Any) -> Setting
 
 
 @asynccontextmanager
-async def open_rig(settings: Settings, fake: FakeSlack, **extra: Any) -> AsyncIterator[SlackRig]:
-    """The real Bolt app on a free port of 127.0.0.1, talking to ``fake``, with its own runtime."""
+async def open_rig(
+    settings: Settings, fake: FakeSlack, *, with_watches: bool = False, **extra: Any
+) -> AsyncIterator[SlackRig]:
+    """The real Bolt app on a free port of 127.0.0.1, talking to ``fake``, with its own runtime.
+
+    ``with_watches``: the chat as `oppscout bot` builds it (watches, email, spend caps), without voice.
+    """
     configured = slack_settings(settings, fake, **extra)
     runtime = await Runtime.open(configured)
     transcriber = FakeTranscriber()
-    chat = ChatService(runtime.database, runtime.service, Dialog(configured), transcriber)
+    chat = (
+        build_chat(runtime, voice=False)
+        if with_watches
+        else ChatService(runtime.database, runtime.service, Dialog(configured), transcriber)
+    )
     app = build_slack_app(configured, runtime, chat)
     server = await serve_http(SlackEndpoint(app.bolt), "127.0.0.1", 0, EVENTS_PATH)
     port = server.addresses[0][1]

@@ -24,7 +24,7 @@ from oppscout.core.settings import Settings
 from oppscout.core.spend import SpendGovernor
 from oppscout.core.watches.models import WatchSpec
 from oppscout.core.watches.service import WatchService
-from tests.bot.slack.conftest import SlackRig, slack_settings
+from tests.bot.slack.conftest import SlackRig, open_rig, slack_settings
 from tests.fakes.slack_server import BOT_USER, TEAM, FakeSlack
 
 
@@ -177,3 +177,50 @@ async def test_app_home_shows_recent_analyses_watches_and_spend_against_the_cap(
     assert "r/SaaS · churn" in home
     assert "r/freelance" in home
     assert "queued" in home
+
+
+async def test_app_home_shows_where_each_watch_alerts_go_and_its_cost_alert(
+    settings: Settings, fake_slack: FakeSlack
+) -> None:
+    async with open_rig(settings, fake_slack, with_watches=True) as rig:
+        await home_after_setting_up_watches(rig)
+
+
+async def home_after_setting_up_watches(rig: SlackRig) -> None:
+    said = iter(range(700, 800))
+
+    async def dm(text: str) -> None:
+        n = next(said)
+        before = len(rig.dm_texts("DALICE"))
+        await rig.send.event({"type": "message", "channel_type": "im", "user": "UALICE", "text": text,
+                              "ts": f"1699999999.000{n}", "channel": "DALICE", "client_msg_id": f"h-{n}"})  # fmt: skip
+        await rig.fake.wait_for(lambda f: len(rig.dm_texts("DALICE")) > before)
+
+    # Set up in words in the DM: an address, then a watch by email with a cost alert, then one by DM.
+    await dm("my email is pat@example.com")
+    await dm("watch r/freelance weekly and email me above 30, tell me when it has cost $1")
+    await dm("yes")
+    await dm("watch r/SaaS for churn daily, DM me above 80")
+    await dm("yes")
+    assert "I'll email you at pat@example.com" in rig.dm_texts("DALICE")[2]
+    # A watch is paused from the list: App Home says so.
+    await dm("pause watch 2")
+    await rig.send.event({"type": "app_home_opened", "user": "UALICE", "channel": "DALICE", "tab": "home"})
+    await rig.fake.wait_for(lambda f: bool(f.of("views.publish")))
+    published = rig.fake.of("views.publish")[0].args
+    assert published["user_id"] == "UALICE"
+    blocks = published["view"]["blocks"]
+    (watches,) = [b["text"]["text"] for b in blocks if b.get("text", {}).get("text", "").startswith("*Your watches*")]
+    freelance, saas = watches.removeprefix("*Your watches*\n• ").split("\n• ")
+    assert freelance.startswith("*#1 r/freelance* — weekly, alert at score 30+")
+    assert "Alerts go by email to pat@example.com · cost alert at $1.00 a month" in freelance
+    assert saas.startswith("*#2 r/SaaS · churn* — daily, alert at score 80+ _(paused)_")
+    assert "Alerts go by DM · $0.00 of $5.00 used this month" in saas
+    assert "cost alert" not in saas
+
+    # The watch list in the chat says the same.
+    await dm("list my watches")
+    listing = rig.dm_texts("DALICE")[-1]
+    assert "#1 r/freelance: weekly, alert at score 30+ by email to pat@example.com" in listing
+    assert "cost alert at $1.00 a month" in listing
+    assert "#2 r/SaaS · churn: daily, alert at score 80+ by DM" in listing

@@ -53,7 +53,7 @@ async def test_my_email_then_email_me_then_yes_turns_email_on_and_the_alert_arri
             row = await stored_watch(runtime)
             assert (row.email, row.push, row.threshold, row.cadence_hours) == (True, False, 30, 168)
             listing = await say(runtime, "list my watches")
-            assert "by email (ana@example.com)" in listing.messages[0]
+            assert "by email to ana@example.com" in listing.messages[0]
 
             async with running_worker(runtime) as worker:
                 messenger = worker.ctx["watch_scheduler"].dispatcher.messengers["console"]
@@ -128,7 +128,7 @@ async def test_a_cost_alert_for_an_analysis_is_stored_in_its_notification_prefer
 
 async def test_a_percentage_cost_alert_is_of_the_budget(runtime: Runtime) -> None:
     asked = await say(runtime, "r/freelance last 2 weeks, budget $2.50, warn me at 80%")
-    assert "once its spend reaches $2 (80% of the budget)" in asked.messages[0]
+    assert "once its spend reaches $2.00 (80% of the budget)" in asked.messages[0]
     started = await say(runtime, "yes")
     assert started.submission is not None
     request = await request_of(runtime, started.submission.analysis_id)
@@ -137,7 +137,7 @@ async def test_a_percentage_cost_alert_is_of_the_budget(runtime: Runtime) -> Non
 
 async def test_a_cost_alert_above_the_budget_is_named(runtime: Runtime) -> None:
     asked = await say(runtime, "r/freelance last week, budget $1, tell me when it has cost $5")
-    assert "A cost alert at $5 can never fire: the budget is $1." in asked.messages[0]
+    assert "A cost alert at $5.00 can never fire: the budget is $1.00." in asked.messages[0]
 
 
 async def request_of(runtime: Runtime, analysis_id: str) -> AnalysisRequest:

@@ -55,3 +55,16 @@ async def test_email_watch_asks_for_an_address_until_it_has_one(watches: Watches
     await watches.service.set_email(OWNER, "ana@example.com")
     again = await watches.service.create(OWNER, WatchSpec(subreddits=["SaaS"], email=True))
     assert "my email is" not in again.confirmation()
+
+
+async def test_the_list_says_where_alerts_go_and_that_email_waits_for_an_address(watches: Watches) -> None:
+    both = await watches.service.create(
+        OWNER, WatchSpec(subreddits=["SaaS"], push=True, email=True, cost_threshold=Decimal("2.5"))
+    )
+    # No address is known: the emails reach no one yet, so the list says DMs carry the alerts until one is given.
+    listing = await watches.service.describe_list(OWNER)
+    assert f"#{both.id} r/SaaS: daily, alert at score 70+ by DM and email (once you tell me your address)" in listing
+    assert "cost alert at $2.50 a month" in listing
+    await watches.service.set_email(OWNER, "ana@example.com")
+    listing = await watches.service.describe_list(OWNER)
+    assert "by DM and email to ana@example.com, $0.00 of $5.00 used this month; cost alert at $2.50 a month" in listing

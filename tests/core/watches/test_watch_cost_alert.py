@@ -42,9 +42,9 @@ async def test_cost_alerts_for_watches_are_read_from_chat(watches: Watches) -> N
     asked = await chat.handle(OWNER, "watch r/SaaS daily, budget $4, tell me when it has cost $1")
     [confirmation] = asked.messages
     assert "with a budget of $4.00 a month" in confirmation  # "$1" is the alert, not the budget
-    assert "once its spend this month reaches $1" in confirmation
+    assert "once its spend this month reaches $1.00" in confirmation
     done = await chat.handle(OWNER, "yes")
-    assert "I'll also tell you once it has cost $1 in a month." in done.messages[0]
+    assert "I'll also tell you once it has cost $1.00 in a month." in done.messages[0]
 
     other = OWNER.__class__("console", "ws1", "C1", "T2", "U1")
     await chat.handle(other, "watch r/freelance weekly and warn me at 80%")
@@ -57,4 +57,4 @@ async def test_cost_alerts_for_watches_are_read_from_chat(watches: Watches) -> N
     # 80% of the default monthly budget ($5 in these tests).
     assert two.cost_threshold_usd == Decimal("4")
     listing = await chat.handle(OWNER, "list watches")
-    assert "cost alert at $1 a month" in listing.messages[0]
+    assert "cost alert at $1.00 a month" in listing.messages[0]
